@@ -1,0 +1,275 @@
+//! The test harness: `spawn_app` starts a real `thidua` service on port 0
+//! over a fresh database (SQLite file, or a new PostgreSQL database) and a
+//! ranking (in process, or Redis under a unique key prefix), with the
+//! Lạng Sơn competition, its units, their tokens and an admin token.
+//!
+//! PostgreSQL and Redis tests run when `TEST_DATABASE_URL` and
+//! `TEST_REDIS_URL` are set; with `THIDUA_REQUIRE_SERVICES=1` (as in CI) a
+//! missing one fails the run instead of being skipped.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Value, json};
+use thidua::clock::ManualClock;
+use thidua::competition::Competition;
+use thidua::config::Config;
+use thidua::ranking::Ranking;
+use thidua::state::AppState;
+use thidua::store::Store;
+
+pub const LANG_SON: &str = include_str!("../../data/lang-son-2025.toml");
+pub const UNITS: &str = include_str!("../../data/lang-son-units.csv");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rank {
+    Memory,
+    Redis,
+}
+
+/// Every storage × ranking combination this run can test.
+pub fn backends() -> Vec<(Db, Rank)> {
+    let require = std::env::var("THIDUA_REQUIRE_SERVICES").is_ok_and(|v| v == "1");
+    let pg = std::env::var("TEST_DATABASE_URL").is_ok();
+    let redis = std::env::var("TEST_REDIS_URL").is_ok();
+    if require {
+        assert!(pg, "THIDUA_REQUIRE_SERVICES=1 but TEST_DATABASE_URL is not set");
+        assert!(redis, "THIDUA_REQUIRE_SERVICES=1 but TEST_REDIS_URL is not set");
+    }
+    let mut all = vec![(Db::Sqlite, Rank::Memory)];
+    if redis {
+        all.push((Db::Sqlite, Rank::Redis));
+    }
+    if pg {
+        all.push((Db::Postgres, Rank::Memory));
+    }
+    if pg && redis {
+        all.push((Db::Postgres, Rank::Redis));
+    }
+    all
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}{:016x}", rand::random::<u64>())
+}
+
+/// A fresh database URL for one test.
+pub async fn fresh_database(db: Db) -> (String, Option<tempfile::TempDir>) {
+    match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/thidua.db", dir.path().display());
+            (url, Some(dir))
+        }
+        Db::Postgres => {
+            let base = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+            let name = unique("thidua_test_");
+            let admin = Store::connect(&base).await.expect("connect to PostgreSQL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(admin.pool())
+                .await
+                .expect("create test database");
+            admin.pool().close().await;
+            let (head, _) = base.rsplit_once('/').expect("database URL with a name");
+            (format!("{head}/{name}"), None)
+        }
+    }
+}
+
+pub async fn fresh_ranking(rank: Rank) -> (Ranking, String) {
+    match rank {
+        Rank::Memory => (Ranking::memory(), String::new()),
+        Rank::Redis => {
+            let url = std::env::var("TEST_REDIS_URL").expect("TEST_REDIS_URL");
+            let prefix = unique("test") + ":";
+            (Ranking::redis(&url, &prefix).await.expect("redis"), prefix)
+        }
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub competition: Competition,
+    /// Unit code → bearer token.
+    pub tokens: HashMap<String, String>,
+    pub admin_token: String,
+    pub database_url: String,
+    pub redis_prefix: String,
+    pub backend: (Db, Rank),
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// 10:00 on the competition's first day, Hà Nội time.
+pub fn first_morning() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2025-10-06T10:00:00+07:00")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub async fn spawn_app(backend: (Db, Rank)) -> TestApp {
+    spawn_app_with(backend, LANG_SON, first_morning()).await
+}
+
+pub async fn spawn_app_with(backend: (Db, Rank), definition: &str, now: DateTime<Utc>) -> TestApp {
+    let (database_url, dir) = fresh_database(backend.0).await;
+    let store = Store::open(&database_url).await.expect("open store");
+    let competition = Competition::parse(definition).expect("competition");
+    store
+        .apply_competition(&competition, false, now)
+        .await
+        .expect("apply");
+    let record = store.competition(&competition.slug).await.unwrap().unwrap();
+    let rows = thidua::units::parse_csv(UNITS, &competition).expect("units");
+    store.import_units(record.id, &rows, now).await.expect("import");
+    let mut tokens = HashMap::new();
+    let mut hashes = Vec::new();
+    for row in &rows {
+        let t = thidua::token::generate();
+        hashes.push((row.code.clone(), thidua::token::hash(&t)));
+        tokens.insert(row.code.clone(), t);
+    }
+    store
+        .set_unit_tokens(record.id, &hashes, now)
+        .await
+        .expect("tokens");
+    let admin_token = thidua::token::generate();
+    store
+        .add_admin_token("ban-to-chuc", &thidua::token::hash(&admin_token), now)
+        .await
+        .expect("admin token");
+    let (ranking, redis_prefix) = fresh_ranking(backend.1).await;
+    let clock = ManualClock::new(now);
+    let mut config = Config::for_database(&database_url);
+    config.redis_prefix = redis_prefix.clone();
+    config.ingest_per_minute = 100_000;
+    let state = AppState::new(store, ranking, clock.clone(), config)
+        .await
+        .expect("state");
+    thidua::standings::rebuild_all(&state).await.expect("rebuild");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(thidua::http::serve(state.clone(), listener));
+    let app = TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        state,
+        clock,
+        competition,
+        tokens,
+        admin_token,
+        database_url,
+        redis_prefix,
+        backend,
+        _dir: dir,
+    };
+    app.wait_ready().await;
+    app
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Polls `/readyz` until it answers 200.
+    pub async fn wait_ready(&self) {
+        for _ in 0..500 {
+            if let Ok(r) = self.client.get(self.url("/readyz")).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("service never became ready");
+    }
+
+    pub fn token(&self, code: &str) -> &str {
+        &self.tokens[code]
+    }
+
+    pub async fn post_report(&self, code: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url("/api/v1/reports"))
+            .bearer_auth(self.token(code))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_as_admin(&self, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url("/api/v1/reports"))
+            .bearer_auth(&self.admin_token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn board(&self, board: &str, day: Option<NaiveDate>) -> Value {
+        let mut path = format!("/api/v1/leaderboard?board={board}");
+        if let Some(d) = day {
+            path.push_str(&format!("&day={d}"));
+        }
+        let (status, body) = self.get_json(&path).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// How many revisions the database holds, to prove refusals wrote nothing.
+    pub async fn revision_count(&self) -> i64 {
+        use sqlx::Row;
+        sqlx::query("SELECT COUNT(*) AS n FROM revisions")
+            .fetch_one(self.state.store().pool())
+            .await
+            .unwrap()
+            .get::<i64, _>("n")
+    }
+}
+
+pub fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// A valid set of Lạng Sơn counters.
+pub fn counters(received: u64, online: u64, fee: u64, paid: u64, issued: u64, signed: u64) -> Value {
+    json!({
+        "received": received, "received_online": online,
+        "fee_required": fee, "paid_online": paid,
+        "results_issued": issued, "results_signed": signed,
+    })
+}
+
+pub fn report(day: &str, counters: Value) -> Value {
+    json!({"day": day, "counters": counters})
+}
