@@ -1,8 +1,12 @@
 //! The web service: `router(state)` builds every route; `serve` binds it.
 
+pub mod admin;
 pub mod extract;
 pub mod ingest;
+pub mod operations;
+pub mod pages;
 pub mod public;
+pub mod unit_form;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -29,6 +33,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/units/{code}", get(public::get_unit))
         .route("/healthz", get(public::healthz))
         .route("/readyz", get(public::readyz))
+        .merge(pages::routes())
+        .merge(unit_form::routes())
+        .merge(admin::routes())
+        .merge(operations::routes())
         .fallback(|| async { AppError::NotFound("Không tìm thấy".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())

@@ -21,6 +21,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod leaderboard;
+pub mod lifecycle;
 pub mod password;
 pub mod ranking;
 pub mod report;
