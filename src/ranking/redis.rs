@@ -191,12 +191,14 @@ impl RedisRanking {
     ) -> RankingResult<u64> {
         let mut con = self.connection.clone();
         self.load_scripts(&mut con).await?;
-        let mut pipe = redis::pipe();
-        for (period, entry) in &entries {
-            let keys = self.board_keys(slug, groups, *period);
-            self.invoke_put(&mut pipe, &keys, groups, entry)?;
+        if !entries.is_empty() {
+            let mut pipe = redis::pipe();
+            for (period, entry) in &entries {
+                let keys = self.board_keys(slug, groups, *period);
+                self.invoke_put(&mut pipe, &keys, groups, entry)?;
+            }
+            let _: Vec<i64> = pipe.query_async(&mut con).await?;
         }
-        let _: Vec<i64> = pipe.query_async(&mut con).await?;
         self.bump(&mut con, slug).await
     }
 
@@ -222,17 +224,23 @@ impl RedisRanking {
             }
             let listed: std::collections::HashSet<&str> =
                 entries.iter().map(|e| e.code.as_str()).collect();
-            let mut pipe = redis::pipe();
-            for code in stored.iter().filter(|c| !listed.contains(c.as_str())) {
-                let mut invocation = self.remove_entry.prepare_invoke();
-                for k in &keys {
-                    invocation.key(k);
+            let gone: Vec<&String> = stored
+                .iter()
+                .filter(|c| !listed.contains(c.as_str()))
+                .collect();
+            if !gone.is_empty() {
+                let mut pipe = redis::pipe();
+                for code in gone {
+                    let mut invocation = self.remove_entry.prepare_invoke();
+                    for k in &keys {
+                        invocation.key(k);
+                    }
+                    invocation.arg(code);
+                    pipe.invoke_script(&invocation);
                 }
-                invocation.arg(code);
-                pipe.invoke_script(&invocation);
+                let removed: Vec<i64> = pipe.query_async(&mut con).await?;
+                drift += removed.iter().filter(|c| **c == 1).count();
             }
-            let removed: Vec<i64> = pipe.query_async(&mut con).await?;
-            drift += removed.iter().filter(|c| **c == 1).count();
             // Members whose entry is gone or changed (e.g. a lost write).
             let members: Vec<String> = con.zrange(&keys[1], 0, -1).await?;
             let expected: std::collections::HashSet<String> = entries

@@ -9,6 +9,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,8 +45,14 @@ pub fn backends() -> Vec<(Db, Rank)> {
     let pg = std::env::var("TEST_DATABASE_URL").is_ok();
     let redis = std::env::var("TEST_REDIS_URL").is_ok();
     if require {
-        assert!(pg, "THIDUA_REQUIRE_SERVICES=1 but TEST_DATABASE_URL is not set");
-        assert!(redis, "THIDUA_REQUIRE_SERVICES=1 but TEST_REDIS_URL is not set");
+        assert!(
+            pg,
+            "THIDUA_REQUIRE_SERVICES=1 but TEST_DATABASE_URL is not set"
+        );
+        assert!(
+            redis,
+            "THIDUA_REQUIRE_SERVICES=1 but TEST_REDIS_URL is not set"
+        );
     }
     let mut all = vec![(Db::Sqlite, Rank::Memory)];
     if redis {
@@ -125,6 +133,16 @@ pub async fn spawn_app(backend: (Db, Rank)) -> TestApp {
 }
 
 pub async fn spawn_app_with(backend: (Db, Rank), definition: &str, now: DateTime<Utc>) -> TestApp {
+    spawn_app_full(backend, definition, UNITS, now).await
+}
+
+/// A service over any competition file and units CSV.
+pub async fn spawn_app_full(
+    backend: (Db, Rank),
+    definition: &str,
+    units_csv: &str,
+    now: DateTime<Utc>,
+) -> TestApp {
     let (database_url, dir) = fresh_database(backend.0).await;
     let store = Store::open(&database_url).await.expect("open store");
     let competition = Competition::parse(definition).expect("competition");
@@ -133,8 +151,11 @@ pub async fn spawn_app_with(backend: (Db, Rank), definition: &str, now: DateTime
         .await
         .expect("apply");
     let record = store.competition(&competition.slug).await.unwrap().unwrap();
-    let rows = thidua::units::parse_csv(UNITS, &competition).expect("units");
-    store.import_units(record.id, &rows, now).await.expect("import");
+    let rows = thidua::units::parse_csv(units_csv, &competition).expect("units");
+    store
+        .import_units(record.id, &rows, now)
+        .await
+        .expect("import");
     let mut tokens = HashMap::new();
     let mut hashes = Vec::new();
     for row in &rows {
@@ -159,7 +180,9 @@ pub async fn spawn_app_with(backend: (Db, Rank), definition: &str, now: DateTime
     let state = AppState::new(store, ranking, clock.clone(), config)
         .await
         .expect("state");
-    thidua::standings::rebuild_all(&state).await.expect("rebuild");
+    thidua::standings::rebuild_all(&state)
+        .await
+        .expect("rebuild");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(thidua::http::serve(state.clone(), listener));
@@ -262,7 +285,14 @@ pub fn day(s: &str) -> NaiveDate {
 }
 
 /// A valid set of Lạng Sơn counters.
-pub fn counters(received: u64, online: u64, fee: u64, paid: u64, issued: u64, signed: u64) -> Value {
+pub fn counters(
+    received: u64,
+    online: u64,
+    fee: u64,
+    paid: u64,
+    issued: u64,
+    signed: u64,
+) -> Value {
     json!({
         "received": received, "received_online": online,
         "fee_required": fee, "paid_online": paid,
