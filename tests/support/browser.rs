@@ -1,0 +1,213 @@
+//! Headless Chromium for browser tests: `Browser::open(width, height)` starts
+//! its own chromedriver on a free port with a fresh profile and returns a
+//! fantoccini `Client` sized to the given window.
+//!
+//! When chromedriver is not installed the tests skip with a printed note,
+//! unless `THIDUA_REQUIRE_BROWSER=1` (as in CI), where they fail loudly.
+//! Install: `apt-get install -y chromium chromium-driver`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+pub struct Browser {
+    pub client: Client,
+    port: u16,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn binary(env: &str, default: &str) -> PathBuf {
+    std::env::var_os(env)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default))
+}
+
+/// Whether a browser test can run here; panics when one is required but missing.
+pub fn available() -> bool {
+    let driver = binary("CHROMEDRIVER", CHROMEDRIVER);
+    let chromium = binary("CHROMIUM", CHROMIUM);
+    let present = driver.exists() && chromium.exists();
+    if !present {
+        let require = std::env::var("THIDUA_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        assert!(
+            !require,
+            "THIDUA_REQUIRE_BROWSER=1 but {} or {} is missing \
+             (apt-get install -y chromium chromium-driver)",
+            driver.display(),
+            chromium.display()
+        );
+        eprintln!(
+            "note: skipping browser test: {} or {} not installed \
+             (apt-get install -y chromium chromium-driver; set THIDUA_REQUIRE_BROWSER=1 to fail instead)",
+            driver.display(),
+            chromium.display()
+        );
+    }
+    present
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local addr").port()
+}
+
+impl Browser {
+    /// A headless Chromium window of `width`×`height` CSS pixels, or `None`
+    /// (after a printed note) when no browser is installed and none is required.
+    pub async fn open(width: u32, height: u32) -> Option<Browser> {
+        if !available() {
+            return None;
+        }
+        let port = free_port();
+        let driver = Command::new(binary("CHROMEDRIVER", CHROMEDRIVER))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let client = connect_when_ready(port, width, height, profile.path()).await;
+        let browser = Browser {
+            client,
+            port,
+            driver,
+            _profile: profile,
+        };
+        browser.resize(width, height).await;
+        Some(browser)
+    }
+
+    /// Makes the viewport (not the outer window) `width`×`height`: tests
+    /// measure horizontal overflow against it.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("set window size");
+        let inner = self
+            .client
+            .execute("return [window.innerWidth, window.innerHeight]", vec![])
+            .await
+            .expect("viewport size");
+        let w = inner[0].as_u64().unwrap_or(width as u64) as u32;
+        let h = inner[1].as_u64().unwrap_or(height as u64) as u32;
+        if (w, h) != (width, height) {
+            self.client
+                .set_window_size(
+                    width + width.saturating_sub(w),
+                    height + height.saturating_sub(h),
+                )
+                .await
+                .expect("adjust window size");
+        }
+    }
+
+    /// Severe entries from the browser's console log since the last call
+    /// (uncaught exceptions, failed resource loads, `console.error`).
+    pub async fn console_errors(&self) -> Vec<String> {
+        let Ok(Some(session)) = self.client.session_id().await else {
+            return vec!["no webdriver session".into()];
+        };
+        let url = format!("http://127.0.0.1:{}/session/{session}/se/log", self.port);
+        let response = reqwest::Client::new()
+            .post(url)
+            .json(&json!({"type": "browser"}))
+            .send()
+            .await
+            .expect("read browser log");
+        let body: Value = response.json().await.expect("browser log JSON");
+        body["value"]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|e| e["level"] == "SEVERE")
+                    .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Saves a PNG of the current viewport as `screenshots/<name>.png` at the
+    /// repository root and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        save_screenshot(name, &png)
+    }
+
+    /// Ends the session (which closes Chromium) and stops chromedriver.
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // A panicking test never reaches `close`; chromedriver must not outlive it.
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Writes `png` to `screenshots/<name>.png` at the repository root.
+pub fn save_screenshot(name: &str, png: &[u8]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).expect("create screenshots/");
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("write screenshot");
+    path
+}
+
+async fn connect_when_ready(port: u16, width: u32, height: u32, profile: &Path) -> Client {
+    let status = format!("http://127.0.0.1:{port}/status");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let http = reqwest::Client::new();
+    loop {
+        if let Ok(r) = http.get(&status).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not start on port {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": binary("CHROMIUM", CHROMIUM),
+            "args": [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                format!("--window-size={width},{height}"),
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("open a Chromium session")
+}
