@@ -66,6 +66,15 @@ pub struct Config {
     /// Webhook that receives the daily reminder (JSON).
     #[arg(long, env = "THIDUA_WEBHOOK_URL", global = true)]
     pub webhook_url: Option<String>,
+
+    /// Local time ("HH:MM") of the daily reminder of units that have not reported.
+    #[arg(
+        long,
+        env = "THIDUA_REMINDER_AT",
+        default_value = "16:00",
+        global = true
+    )]
+    pub reminder_at: String,
 }
 
 impl Config {
@@ -81,6 +90,7 @@ impl Config {
             ingest_per_minute: 120,
             login_per_minute: 10,
             webhook_url: None,
+            reminder_at: "16:00".into(),
         }
     }
 }

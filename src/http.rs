@@ -1,6 +1,7 @@
 //! The web service: `router(state)` builds every route; `serve` binds it.
 
 pub mod admin;
+pub mod events;
 pub mod extract;
 pub mod ingest;
 pub mod operations;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(operations::routes())
         .fallback(|| async { AppError::NotFound("Không tìm thấy".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(crate::metrics::track_request))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

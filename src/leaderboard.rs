@@ -364,6 +364,17 @@ impl BoardCache {
             .map(|c| c.rendered.clone())
     }
 
+    /// The most recently made board for a slug, board and period, whatever
+    /// its source.
+    fn latest(&self, slug: &str, board: &str, period: Period) -> Option<Arc<Rendered>> {
+        let boards = self.boards.lock().unwrap_or_else(|e| e.into_inner());
+        boards
+            .iter()
+            .filter(|(k, _)| k.slug == slug && k.board == board && k.period == period)
+            .max_by_key(|(_, c)| c.made)
+            .map(|(_, c)| c.rendered.clone())
+    }
+
     fn put(&self, key: CacheKey, version: u64, rendered: Arc<Rendered>) {
         let mut boards = self.boards.lock().unwrap_or_else(|e| e.into_inner());
         if boards.len() > 2000 {
@@ -394,14 +405,19 @@ async fn previous_ranks(
     let today = competition
         .local_date(state.now())
         .min(competition.end_date + chrono::Duration::days(1));
-    let Some((_, body)) = state
+    // Rank changes are an extra: without the database the board still shows.
+    match state
         .store()
         .snapshot_before(selected.record.id, board, today)
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(serde_json::from_str(&body).ok())
+        .await
+    {
+        Ok(Some((_, body))) => Ok(serde_json::from_str(&body).ok()),
+        Ok(None) => Ok(None),
+        Err(e) => {
+            tracing::warn!(error = %e, "rank change snapshot unavailable");
+            Ok(None)
+        }
+    }
 }
 
 /// The board a viewer should see now.
@@ -494,7 +510,17 @@ pub async fn current(
     if let Some(hit) = state.boards().get(&key, 0, Some(Duration::from_secs(2))) {
         return Ok(hit);
     }
-    let reports = state.store().current_reports(selected.record.id).await?;
+    let reports = match state.store().current_reports(selected.record.id).await {
+        Ok(reports) => reports,
+        Err(e) => {
+            // Neither ranking nor database: keep showing the last board.
+            if let Some(last) = state.boards().latest(&competition.slug, board, period) {
+                tracing::warn!(error = %e, "serving the last board while storage is away");
+                return Ok(last);
+            }
+            return Err(e.into());
+        }
+    };
     let rendered = Arc::new(Rendered::new(
         from_reports(state, selected, board, period, &reports, 0, status, now).await?,
     )?);

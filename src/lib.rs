@@ -13,19 +13,27 @@
 //! - [`state`]: what every request shares; [`http`]: the web service.
 //! - [`cli`] and [`demo`]: the `thidua` command and its demo competition.
 
+pub mod chart;
 pub mod cli;
 pub mod clock;
 pub mod competition;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod http;
+pub mod i18n;
+pub mod import;
+pub mod jobs;
 pub mod leaderboard;
 pub mod lifecycle;
+pub mod metrics;
+pub mod limits;
 pub mod password;
 pub mod ranking;
 pub mod report;
 pub mod scoring;
+pub mod session;
 pub mod standings;
 pub mod state;
 pub mod store;

@@ -11,6 +11,7 @@ use crate::clock::{SharedClock, ShiftedClock, SystemClock};
 use crate::config::Config;
 use crate::error::{AppError, Result};
 use crate::leaderboard::BoardCache;
+use crate::limits::Limits;
 use crate::ranking::Ranking;
 use crate::store::{CompetitionRecord, Store, Unit};
 
@@ -53,6 +54,7 @@ struct Inner {
     config: Config,
     catalog: RwLock<Arc<Catalog>>,
     boards: BoardCache,
+    limits: Limits,
     /// A ranking write failed: rebuild when the ranking is back.
     ranking_stale: AtomicBool,
 }
@@ -64,6 +66,7 @@ impl AppState {
         clock: SharedClock,
         config: Config,
     ) -> anyhow::Result<AppState> {
+        let limits = Limits::new(&config);
         let state = AppState {
             inner: Arc::new(Inner {
                 store,
@@ -72,6 +75,7 @@ impl AppState {
                 config,
                 catalog: RwLock::new(Arc::new(Catalog::default())),
                 boards: BoardCache::default(),
+                limits,
                 ranking_stale: AtomicBool::new(true),
             }),
         };
@@ -103,6 +107,10 @@ impl AppState {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -6,15 +6,19 @@
 
 mod admin;
 mod competitions;
+mod jobs;
 mod reports;
+mod sessions;
 mod units;
 
 pub use admin::{AdminUser, AuditEntry, NewAudit};
 pub use competitions::{ApplyOutcome, CompetitionRecord};
+pub use jobs::{DayClosing, Reminder};
 pub use reports::{
     Counters, CurrentReport, Idempotency, NewReport, ReportRow, RevisionRow, SaveOutcome, Saved,
     StoredResponse,
 };
+pub use sessions::SessionRow;
 pub use units::{ImportSummary, Unit};
 
 use std::str::FromStr;
@@ -134,20 +138,26 @@ impl Store {
 
 /// Errors that mean "the database is not reachable now", answered with 503.
 pub fn is_unavailable(e: &sqlx::Error) -> bool {
-    matches!(
-        e,
+    match e {
         sqlx::Error::Io(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-            | sqlx::Error::Tls(_)
-    ) || e.as_database_error().is_some_and(|d| {
-        // SQLite busy/locked, PostgreSQL shutting down or too many clients.
-        matches!(
-            d.code().as_deref(),
-            Some("5") | Some("6") | Some("57P01") | Some("57P02") | Some("57P03") | Some("53300")
-        )
-    })
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => {
+            let code = d.code().unwrap_or_default();
+            // SQLite: busy, locked, cannot open. PostgreSQL: connection
+            // exceptions (08…), shutdown (57P…), too many connections, a
+            // database not accepting connections or missing, read-only.
+            matches!(
+                code.as_ref(),
+                "5" | "6" | "14" | "53300" | "55000" | "3D000" | "25006"
+            ) || code.starts_with("08")
+                || code.starts_with("57P")
+        }
+        _ => false,
+    }
 }
 
 /// Hides the password of a database or Redis URL for messages and logs.

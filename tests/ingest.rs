@@ -24,7 +24,11 @@ async fn assert_refused(
     let body: Value = response.json().await.unwrap_or(Value::Null);
     assert_eq!(got, status, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
     assert_eq!(app.revision_count().await, before);
     body
 }
@@ -37,11 +41,33 @@ async fn refusals_write_nothing() {
     let c = &app.client;
 
     // 401: no credentials, unknown token, wrong scheme.
-    assert_refused(&app, c.post(&url).json(&good()).send().await.unwrap(), 401, "unauthorized").await;
-    assert_refused(&app, c.post(&url).bearer_auth("nope").json(&good()).send().await.unwrap(), 401, "unauthorized").await;
     assert_refused(
         &app,
-        c.post(&url).header("authorization", format!("Basic {token}")).json(&good()).send().await.unwrap(),
+        c.post(&url).json(&good()).send().await.unwrap(),
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_refused(
+        &app,
+        c.post(&url)
+            .bearer_auth("nope")
+            .json(&good())
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_refused(
+        &app,
+        c.post(&url)
+            .header("authorization", format!("Basic {token}"))
+            .json(&good())
+            .send()
+            .await
+            .unwrap(),
         401,
         "unauthorized",
     )
@@ -49,7 +75,13 @@ async fn refusals_write_nothing() {
     // 415: not JSON.
     assert_refused(
         &app,
-        c.post(&url).bearer_auth(&token).header("content-type", "text/plain").body(good().to_string()).send().await.unwrap(),
+        c.post(&url)
+            .bearer_auth(&token)
+            .header("content-type", "text/plain")
+            .body(good().to_string())
+            .send()
+            .await
+            .unwrap(),
         415,
         "unsupported_media_type",
     )
@@ -57,12 +89,33 @@ async fn refusals_write_nothing() {
     // 413: over 64 KiB.
     let mut huge = good();
     huge["note"] = json!("x".repeat(70 * 1024));
-    assert_refused(&app, c.post(&url).bearer_auth(&token).json(&huge).send().await.unwrap(), 413, "payload_too_large").await;
+    assert_refused(
+        &app,
+        c.post(&url)
+            .bearer_auth(&token)
+            .json(&huge)
+            .send()
+            .await
+            .unwrap(),
+        413,
+        "payload_too_large",
+    )
+    .await;
     // 400: malformed and truncated JSON.
-    for body in ["{\"day\": ", "not json", "{\"day\":\"2025-10-06\",\"counters\":{}"] {
+    for body in [
+        "{\"day\": ",
+        "not json",
+        "{\"day\":\"2025-10-06\",\"counters\":{}",
+    ] {
         assert_refused(
             &app,
-            c.post(&url).bearer_auth(&token).header("content-type", "application/json").body(body).send().await.unwrap(),
+            c.post(&url)
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
             400,
             "bad_request",
         )
@@ -70,48 +123,89 @@ async fn refusals_write_nothing() {
     }
     // 422: each validation rule, with the field named.
     let cases: Vec<(Value, &str)> = vec![
-        (report("2025-10-06", json!({"received": 1})), "counters.received_online"),
-        (report("2025-10-06", {
-            let mut v = counters(10, 9, 4, 3, 8, 8);
-            v["recieved"] = json!(1);
-            v
-        }), "counters.recieved"),
-        (report("2025-10-06", counters(10, 11, 4, 3, 8, 8)), "counters.received_online"),
-        (report("2025-10-06", {
-            let mut v = counters(10, 9, 4, 3, 8, 8);
-            v["paid_online"] = json!(-1);
-            v
-        }), "counters.paid_online"),
-        (report("2025-10-06", {
-            let mut v = counters(10, 9, 4, 3, 8, 8);
-            v["received"] = json!("10");
-            v
-        }), "counters.received"),
-        (report("2025-10-06", {
-            let mut v = counters(10, 9, 4, 3, 8, 8);
-            v["received"] = json!(1_000_000_001u64);
-            v
-        }), "counters.received"),
-        (json!({"day": "2025-10-06", "counters": counters(1, 1, 1, 1, 1, 1), "note": "x".repeat(1001)}), "note"),
+        (
+            report("2025-10-06", json!({"received": 1})),
+            "counters.received_online",
+        ),
+        (
+            report("2025-10-06", {
+                let mut v = counters(10, 9, 4, 3, 8, 8);
+                v["recieved"] = json!(1);
+                v
+            }),
+            "counters.recieved",
+        ),
+        (
+            report("2025-10-06", counters(10, 11, 4, 3, 8, 8)),
+            "counters.received_online",
+        ),
+        (
+            report("2025-10-06", {
+                let mut v = counters(10, 9, 4, 3, 8, 8);
+                v["paid_online"] = json!(-1);
+                v
+            }),
+            "counters.paid_online",
+        ),
+        (
+            report("2025-10-06", {
+                let mut v = counters(10, 9, 4, 3, 8, 8);
+                v["received"] = json!("10");
+                v
+            }),
+            "counters.received",
+        ),
+        (
+            report("2025-10-06", {
+                let mut v = counters(10, 9, 4, 3, 8, 8);
+                v["received"] = json!(1_000_000_001u64);
+                v
+            }),
+            "counters.received",
+        ),
+        (
+            json!({"day": "2025-10-06", "counters": counters(1, 1, 1, 1, 1, 1), "note": "x".repeat(1001)}),
+            "note",
+        ),
         (report("6/10/2025", counters(1, 1, 1, 1, 1, 1)), "day"),
         (report("2025-10-05", counters(1, 1, 1, 1, 1, 1)), "day"),
         (report("2025-10-07", counters(1, 1, 1, 1, 1, 1)), "day"),
-        (json!({"day": "2025-10-06", "counters": counters(1, 1, 1, 1, 1, 1), "unit": "SNV"}), "unit"),
+        (
+            json!({"day": "2025-10-06", "counters": counters(1, 1, 1, 1, 1, 1), "unit": "SNV"}),
+            "unit",
+        ),
     ];
     for (body, field) in cases {
-        let r = c.post(&url).bearer_auth(&token).json(&body).send().await.unwrap();
+        let r = c
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let err = assert_refused(&app, r, 422, "validation").await;
         assert!(err["error"]["fields"][field].is_string(), "{field}: {err}");
     }
     // The error message for numerator > denominator is the Vietnamese one.
-    let r = c.post(&url).bearer_auth(&token).json(&report("2025-10-06", counters(10, 11, 4, 3, 8, 8))).send().await.unwrap();
+    let r = c
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&report("2025-10-06", counters(10, 11, 4, 3, 8, 8)))
+        .send()
+        .await
+        .unwrap();
     let err = assert_refused(&app, r, 422, "validation").await;
     assert_eq!(
         err["error"]["fields"]["counters.received_online"],
         "Số hồ sơ tiếp nhận trực tuyến không được lớn hơn tổng số hồ sơ tiếp nhận"
     );
     // 403: an organiser token where a unit's is needed.
-    let r = c.get(app.url("/api/v1/reports")).bearer_auth(&app.admin_token).send().await.unwrap();
+    let r = c
+        .get(app.url("/api/v1/reports"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
     assert_refused(&app, r, 403, "forbidden").await;
     assert_eq!(app.revision_count().await, 0);
 }
@@ -121,16 +215,31 @@ async fn deadlines_final_and_organiser_entries() {
     let app = spawn_app(SQLITE).await;
     assert_eq!(app.post_report("06040", &good()).await.0, 201);
     // 7/10 09:00 local closes 6/10 for units.
-    app.clock.set(support::day("2025-10-07").and_hms_opt(2, 0, 0).unwrap().and_utc());
+    app.clock.set(
+        support::day("2025-10-07")
+            .and_hms_opt(2, 0, 0)
+            .unwrap()
+            .and_utc(),
+    );
     let before = app.revision_count().await;
-    let (status, body) = app.post_report("06040", &report("2025-10-06", counters(10, 10, 4, 4, 8, 8))).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("day_closed")), "{body}");
+    let (status, body) = app
+        .post_report("06040", &report("2025-10-06", counters(10, 10, 4, 4, 8, 8)))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("day_closed")),
+        "{body}"
+    );
     assert_eq!(app.revision_count().await, before);
     // The organiser can still correct, with a reason, and it is marked late.
     let mut body = report("2025-10-06", counters(10, 10, 4, 4, 8, 8));
     body["unit"] = json!("06040");
     let (status, err) = app.post_as_admin(&body).await;
-    assert_eq!((status, err["error"]["fields"]["reason"].is_string()), (422, true), "{err}");
+    assert_eq!(
+        (status, err["error"]["fields"]["reason"].is_string()),
+        (422, true),
+        "{err}"
+    );
     body["reason"] = json!("Đơn vị báo cáo nhầm");
     let (status, ok) = app.post_as_admin(&body).await;
     assert_eq!(status, 200, "{ok}");
@@ -140,13 +249,25 @@ async fn deadlines_final_and_organiser_entries() {
     assert_eq!(log[0].action, "report.correct");
     // After finalize nobody writes: 409 competition_final.
     let selected = app.state.competition(None).unwrap();
-    assert!(thidua::lifecycle::finalize(&app.state, &selected, "test").await.unwrap());
+    assert!(
+        thidua::lifecycle::finalize(&app.state, &selected, "test")
+            .await
+            .unwrap()
+    );
     let before = app.revision_count().await;
     body["reason"] = json!("sửa lần nữa");
     let (status, err) = app.post_as_admin(&body).await;
-    assert_eq!((status, err["error"]["code"].as_str()), (409, Some("competition_final")));
-    let (status, err) = app.post_report("06040", &report("2025-10-07", counters(1, 1, 1, 1, 1, 1))).await;
-    assert_eq!((status, err["error"]["code"].as_str()), (409, Some("competition_final")));
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (409, Some("competition_final"))
+    );
+    let (status, err) = app
+        .post_report("06040", &report("2025-10-07", counters(1, 1, 1, 1, 1, 1)))
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (409, Some("competition_final"))
+    );
     assert_eq!(app.revision_count().await, before);
 }
 
@@ -155,14 +276,24 @@ async fn revisions_unchanged_and_idempotency() {
     let app = spawn_app(SQLITE).await;
     let (status, first) = app.post_report("06040", &good()).await;
     assert_eq!(status, 201, "{first}");
-    assert_eq!((first["revision"].as_i64(), first["unchanged"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(
+        (first["revision"].as_i64(), first["unchanged"].as_bool()),
+        (Some(1), Some(false))
+    );
     assert_eq!(first["standing"]["board"], "xa-phuong");
     assert_eq!(first["standing"]["rank"], 1);
     // (9/10 + 3/4 + 8/8) / 3 = 88.333… → 8833
     assert_eq!(first["standing"]["score_bp"], 8833);
 
     let (status, same) = app.post_report("06040", &good()).await;
-    assert_eq!((status, same["unchanged"].as_bool(), same["revision"].as_i64()), (200, Some(true), Some(1)));
+    assert_eq!(
+        (
+            status,
+            same["unchanged"].as_bool(),
+            same["revision"].as_i64()
+        ),
+        (200, Some(true), Some(1))
+    );
     assert_eq!(app.revision_count().await, 1);
 
     let changed = report("2025-10-06", counters(10, 10, 4, 3, 8, 8));
@@ -173,7 +304,12 @@ async fn revisions_unchanged_and_idempotency() {
     let url = app.url("/api/v1/reports");
     let token = app.token("SNV").to_string();
     let send = |body: Value, key: &'static str| {
-        app.client.post(&url).bearer_auth(&token).header("Idempotency-Key", key).json(&body).send()
+        app.client
+            .post(&url)
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
     };
     let a = send(good(), "k-1").await.unwrap();
     assert_eq!(a.status(), 201);
@@ -185,7 +321,9 @@ async fn revisions_unchanged_and_idempotency() {
     assert_eq!(a["revision"], b["revision"]);
     assert_eq!(app.revision_count().await, revisions);
     // Same key, different request: 409.
-    let c = send(report("2025-10-06", counters(5, 5, 0, 0, 0, 0)), "k-1").await.unwrap();
+    let c = send(report("2025-10-06", counters(5, 5, 0, 0, 0, 0)), "k-1")
+        .await
+        .unwrap();
     assert_eq!(c.status(), 409);
     let c: Value = c.json().await.unwrap();
     assert_eq!(c["error"]["code"], "idempotency_conflict");

@@ -969,6 +969,32 @@ fn large_counters_are_exact_just_above_a_half() {
 }
 
 #[test]
+fn large_counters_beyond_u128_are_exact_at_a_half() {
+    // Two cancelling pairs and a fifth criterion: five pairwise co-prime
+    // denominators (lcm ≈ 2^220), the exact score 8570.5 ± ~4e-28.
+    const D3: u64 = 1_000_000_000_000_001;
+    const D4: u64 = 2 * D3 + 1;
+    let rules = paired(&[
+        (100, 1, NoData::Exclude),
+        (100, 1, NoData::Exclude),
+        (100, 1, NoData::Exclude),
+        (100, 1, NoData::Exclude),
+        (100, 10, NoData::Exclude),
+    ]);
+    let below = [D1 - 1, D1, 2, D2, D3 - 1, D3, 2, D4, 99987, 100000];
+    let above = [D2 - 2, D2, 1, D1, D4 - 2, D4, 1, D3, 99987, 100000];
+    for (counters, expected) in [(below, 8570), (above, 8571)] {
+        assert_eq!(ref_evaluate(&rules, &counters).1, Some(expected));
+        let totals = two_days(&counters);
+        assert_eq!(
+            scoring::score(&rules, Some(&totals)).score_bp,
+            Ok(expected),
+            "{counters:?}"
+        );
+    }
+}
+
+#[test]
 fn large_counters_with_coprime_denominators_match_the_reference() {
     const F: u64 = 4_000_000_000_000_000;
     // Pairwise co-prime denominators near 4e15: their lcm needs ~200 bits.

@@ -96,9 +96,21 @@ fn rng(seed: &mut u64) -> u64 {
 /// Figures that often tie and often have zero denominators.
 fn figures(seed: &mut u64) -> [u64; 6] {
     let small = |seed: &mut u64, max: u64| rng(seed) % (max + 1);
-    let received = if rng(seed) % 4 == 0 { 0 } else { small(seed, 6) };
-    let fee = if rng(seed) % 3 == 0 { 0 } else { small(seed, 4) };
-    let issued = if rng(seed) % 5 == 0 { 0 } else { small(seed, 5) };
+    let received = if rng(seed).is_multiple_of(4) {
+        0
+    } else {
+        small(seed, 6)
+    };
+    let fee = if rng(seed).is_multiple_of(3) {
+        0
+    } else {
+        small(seed, 4)
+    };
+    let issued = if rng(seed).is_multiple_of(5) {
+        0
+    } else {
+        small(seed, 5)
+    };
     [
         received,
         small(seed, received),
@@ -173,10 +185,14 @@ async fn check(backend: (support::Db, support::Rank)) {
         );
         for (code, _) in &units {
             // Some units skip some days; some post twice (a revision).
-            if rng(&mut seed) % 6 == 0 {
+            if rng(&mut seed).is_multiple_of(6) {
                 continue;
             }
-            let times = if rng(&mut seed) % 5 == 0 { 2 } else { 1 };
+            let times = if rng(&mut seed).is_multiple_of(5) {
+                2
+            } else {
+                1
+            };
             for _ in 0..times {
                 let f = figures(&mut seed);
                 let body = json!({"day": day, "counters": {
@@ -189,20 +205,28 @@ async fn check(backend: (support::Db, support::Rank)) {
         }
     }
     // Whole period, and one day board.
-    for (board, day) in [("all", None), ("a", None), ("b", None), ("all", Some(1u32)), ("b", Some(2))] {
+    for (board, day) in [
+        ("all", None),
+        ("a", None),
+        ("b", None),
+        ("all", Some(1u32)),
+        ("b", Some(2)),
+    ] {
         let mut totals: HashMap<&str, ([u64; 6], u32)> = HashMap::new();
         for ((code, d), f) in &current {
             if day.is_some_and(|x| x != *d) {
                 continue;
             }
             let entry = totals.entry(code.as_str()).or_insert(([0; 6], 0));
-            for i in 0..6 {
-                entry.0[i] += f[i];
+            for (sum, v) in entry.0.iter_mut().zip(f) {
+                *sum += v;
             }
             entry.1 += 1;
         }
-        let on_board: Vec<&(String, &str)> =
-            units.iter().filter(|(_, g)| board == "all" || *g == board).collect();
+        let on_board: Vec<&(String, &str)> = units
+            .iter()
+            .filter(|(_, g)| board == "all" || *g == board)
+            .collect();
         let mut expected: HashMap<&str, (u64, u64)> = HashMap::new();
         let mut unranked: HashMap<&str, &str> = HashMap::new();
         for (code, _) in &on_board {
@@ -241,32 +265,48 @@ async fn check(backend: (support::Db, support::Rank)) {
                 .values()
                 .filter(|(s, t)| (*s, *t) > (score, signed))
                 .count() as u64;
-            assert_eq!(e["rank"].as_u64(), Some(better + 1), "{backend:?} {board} {code}");
+            assert_eq!(
+                e["rank"].as_u64(),
+                Some(better + 1),
+                "{backend:?} {board} {code}"
+            );
             // Order: score desc, tie-breaker desc, code asc.
             if let Some((ps, pt, pc)) = &previous {
                 assert!(
-                    (*ps, *pt) > (score, signed) || ((*ps, *pt) == (score, signed) && pc.as_str() < code),
+                    (*ps, *pt) > (score, signed)
+                        || ((*ps, *pt) == (score, signed) && pc.as_str() < code),
                     "{backend:?} order at {code}"
                 );
             }
             previous = Some((score, signed, code.to_string()));
             let grade = e["grade"].as_str();
-            let want = if score >= 9000 { Some("Xuất sắc") } else if score >= 5050 { Some("Đạt") } else { None };
+            let want = if score >= 9000 {
+                Some("Xuất sắc")
+            } else if score >= 5050 {
+                Some("Đạt")
+            } else {
+                None
+            };
             assert_eq!(grade, want);
         }
         let listed: HashMap<&str, &str> = body["unranked"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|u| (u["unit"]["code"].as_str().unwrap(), u["reason"].as_str().unwrap()))
+            .map(|u| {
+                (
+                    u["unit"]["code"].as_str().unwrap(),
+                    u["reason"].as_str().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(listed, unranked, "{backend:?} {board} {day:?}");
         // Board totals: the same formula over the sums of every unit.
         let mut sums = [0u64; 6];
         for (code, _) in &on_board {
             if let Some((t, _)) = totals.get(code.as_str()) {
-                for i in 0..6 {
-                    sums[i] += t[i];
+                for (sum, v) in sums.iter_mut().zip(t) {
+                    *sum += v;
                 }
             }
         }
@@ -274,7 +314,9 @@ async fn check(backend: (support::Db, support::Rank)) {
     }
     // Rebuilding the ranking from the database changes nothing.
     let selected = app.state.competition(Some("kiem-thu")).unwrap();
-    let drift = thidua::standings::rebuild(&app.state, &selected).await.unwrap();
+    let drift = thidua::standings::rebuild(&app.state, &selected)
+        .await
+        .unwrap();
     assert_eq!(drift, 0, "{backend:?}");
 }
 
@@ -283,11 +325,19 @@ async fn etag_and_paging() {
     let app = support::spawn_app((support::Db::Sqlite, support::Rank::Memory)).await;
     for (code, online) in [("06040", 9), ("06001", 10), ("SNV", 5)] {
         let (s, _) = app
-            .post_report(code, &support::report("2025-10-06", support::counters(10, online, 0, 0, 0, 0)))
+            .post_report(
+                code,
+                &support::report("2025-10-06", support::counters(10, online, 0, 0, 0, 0)),
+            )
             .await;
         assert_eq!(s, 201);
     }
-    let r = app.client.get(app.url("/api/v1/leaderboard")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/leaderboard"))
+        .send()
+        .await
+        .unwrap();
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
     let full: Value = r.json().await.unwrap();
     assert_eq!(full["entries"].as_array().unwrap().len(), 3);
@@ -304,8 +354,11 @@ async fn etag_and_paging() {
     assert_eq!(page["entries"][0]["unit"]["code"], "06040");
     assert_eq!(page["total_entries"], 3);
     // A new report moves the version and the ETag.
-    app.post_report("06040", &support::report("2025-10-06", support::counters(10, 10, 0, 0, 0, 0)))
-        .await;
+    app.post_report(
+        "06040",
+        &support::report("2025-10-06", support::counters(10, 10, 0, 0, 0, 0)),
+    )
+    .await;
     let r = app
         .client
         .get(app.url("/api/v1/leaderboard"))

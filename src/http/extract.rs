@@ -124,6 +124,12 @@ impl FromRequestParts<AppState> for AdminAuth {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        // Without a bearer token, an organiser's web session will do.
+        if !parts.headers.contains_key(header::AUTHORIZATION)
+            && let Some(name) = crate::session::admin_from_request(parts, state).await?
+        {
+            return Ok(AdminAuth(name));
+        }
         match Principal::from_request_parts(parts, state).await? {
             Principal::Organizer(name) => Ok(AdminAuth(name)),
             Principal::Unit(_) => Err(AppError::Forbidden(

@@ -43,6 +43,7 @@ pub async fn post_report(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response> {
+    state.limits().check_ingest(&principal.id())?;
     let idempotency_key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => Some(

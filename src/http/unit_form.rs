@@ -1,9 +1,598 @@
-//! (routes are added here)
+//! `/report`: the web form unit staff use to post a day's figures. They sign
+//! in with their unit code and access code (the unit's API token); the form
+//! is generated from the competition's counters and goes through the same
+//! write path as the API (`ingest::submit`).
 
+use askama::Template;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Router;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
-use crate::state::AppState;
+use super::extract::ClientAddr;
+use super::ingest::{self, Submission};
+use crate::error::{AppError, FieldErrors, Result};
+use crate::i18n::{BoardLabels, Lang};
+use crate::report::Writer;
+use crate::session::{self, CSRF_FIELD, Kind, Session};
+use crate::state::{AppState, Selected};
+use crate::store::{ReportRow, RevisionRow, Unit};
+use crate::token;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/report", get(show).post(save))
+        .route("/report/login", post(login))
+        .route("/report/logout", post(logout))
+        .route("/report/forms.css", get(forms_css))
+}
+
+/// The styles of the unit form and the organiser's pages, beside the
+/// public pages' `app.css`.
+async fn forms_css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/forms.css"),
+    )
+        .into_response()
+}
+
+/// What `base.html` needs: title, competition, organiser, assets, language.
+/// These pages are in Vietnamese; the language switch leads to the public
+/// board in English.
+pub struct Frame {
+    pub lang: &'static str,
+    pub title: String,
+    pub competition_name: String,
+    pub organizer: String,
+    pub css: String,
+    pub js: String,
+    pub home_href: String,
+    pub switch_href: String,
+    pub other_lang: &'static str,
+    pub tv: bool,
+}
+
+pub(crate) fn frame(selected: &Selected, title: &str) -> Frame {
+    let competition = &selected.record.competition;
+    Frame {
+        lang: Lang::Vi.code(),
+        title: format!("{title} — {}", competition.name),
+        competition_name: competition.name.clone(),
+        organizer: competition.organizer.clone(),
+        css: "/static/app.css".into(),
+        js: String::new(),
+        home_href: format!("/?competition={}", competition.slug),
+        switch_href: format!("/?competition={}&lang=en", competition.slug),
+        other_lang: Lang::En.code(),
+        tv: false,
+    }
+}
+
+/// Renders a page that must never be cached (it carries a CSRF token, and
+/// sometimes access codes).
+pub(crate) fn page(status: StatusCode, template: &impl Template) -> Result<Response> {
+    let html = template
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    let mut response = (status, axum::response::Html(html)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// The value of a form field, if sent.
+pub(crate) fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// One counter of the form: its label, what is in the box, what is wrong.
+pub struct CounterField {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+/// A day the unit may pick in the form.
+pub struct DayChoice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// One day of the unit's history.
+pub struct HistoryDay {
+    pub day: String,
+    pub values: Vec<u64>,
+    pub revision: i64,
+    pub late: bool,
+    pub corrected: bool,
+}
+
+/// One revision, for the history's detail.
+pub struct RevisionView {
+    pub day: String,
+    pub revision: i64,
+    pub by: String,
+    pub at: String,
+    pub values: Vec<u64>,
+    pub note: String,
+    pub reason: String,
+}
+
+/// The unit's standing after a save.
+pub struct StandingView {
+    pub rank: Option<u64>,
+    pub board: String,
+    pub score: Option<String>,
+    pub grade: Option<String>,
+    pub days_reported: u64,
+}
+
+/// What a save answered.
+pub struct Outcome {
+    pub revision: i64,
+    pub unchanged: bool,
+    pub late: bool,
+    pub standing: StandingView,
+}
+
+#[derive(Template)]
+#[template(path = "report_login.html")]
+pub struct LoginPage {
+    pub frame: Frame,
+    pub t: &'static BoardLabels,
+    pub slug: String,
+    pub csrf: String,
+    pub code: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "report_form.html")]
+pub struct FormPage {
+    pub frame: Frame,
+    pub t: &'static BoardLabels,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub csrf: String,
+    pub days: Vec<DayChoice>,
+    pub day: String,
+    pub day_label: String,
+    pub deadline: String,
+    pub closed: bool,
+    pub final_: bool,
+    pub fields: Vec<CounterField>,
+    pub note: String,
+    pub note_error: Option<String>,
+    pub day_error: Option<String>,
+    pub error: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub labels: Vec<String>,
+    pub history: Vec<HistoryDay>,
+    pub revisions: Vec<RevisionView>,
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    pub day: Option<String>,
+    pub competition: Option<String>,
+}
+
+/// The unit a live unit session belongs to, if it is still active.
+async fn session_unit(state: &AppState, session: &Session) -> Result<Option<(Selected, Unit)>> {
+    let Some(unit_id) = session.unit_id else {
+        return Ok(None);
+    };
+    let find = || {
+        let catalog = state.catalog();
+        catalog.units.iter().find_map(|(competition_id, units)| {
+            let unit = units.iter().find(|u| u.id == unit_id)?.clone();
+            let selected = state.competition_by_id(*competition_id)?;
+            Some((selected, unit))
+        })
+    };
+    let found = match find() {
+        Some(found) => Some(found),
+        None => {
+            state.reload().await?;
+            find()
+        }
+    };
+    Ok(found.filter(|(_, unit)| unit.active))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response> {
+    if let Some(session) = session::current(&state, &headers, Kind::Unit).await?
+        && let Some((selected, unit)) = session_unit(&state, &session).await?
+    {
+        let today = selected.record.competition.local_date(state.now());
+        let day = query
+            .day
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .unwrap_or_else(|| default_day(&selected, today));
+        let mut form = form_page(&state, &selected, &unit, &session, day).await?;
+        form.fields = prefill(&state, &selected, &unit, day).await?;
+        return page(StatusCode::OK, &form);
+    }
+    login_page(&state, &headers, query.competition.as_deref(), "", None, StatusCode::OK)
+}
+
+fn default_day(selected: &Selected, today: NaiveDate) -> NaiveDate {
+    let c = &selected.record.competition;
+    today.clamp(c.start_date, c.end_date)
+}
+
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: Option<&str>,
+    code: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response> {
+    let selected = state.competition(slug)?;
+    let c = &selected.record.competition;
+    let (csrf, cookie) = session::login_token(state, headers);
+    let mut response = page(
+        status,
+        &LoginPage {
+            frame: frame(&selected, "Đăng nhập báo cáo số liệu"),
+            t: Lang::Vi.board(),
+            slug: c.slug.clone(),
+            csrf,
+            code: code.into(),
+            error,
+        },
+    )?;
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientAddr(address): ClientAddr,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    session::check_login_token(&headers, field(&form, CSRF_FIELD))?;
+    let slug = field(&form, "competition").filter(|s| !s.is_empty());
+    let code = field(&form, "code").unwrap_or_default().trim();
+    let access = field(&form, "access_code").unwrap_or_default().trim();
+    state
+        .limits()
+        .check_login(&format!("unit:{code}"), address.as_deref())?;
+    let selected = state.competition(slug)?;
+    let unit = selected.unit(code).filter(|u| u.active).cloned();
+    let stored = match &unit {
+        Some(u) => state.store().unit_token_hash(u.id).await?,
+        None => None,
+    };
+    // Hash even for an unknown code, so that timing does not tell codes apart.
+    let matches = token::matches(access, stored.as_deref().unwrap_or(""));
+    let (Some(unit), true) = (unit, matches && stored.is_some()) else {
+        tracing::info!(unit = code, "unit login refused");
+        return login_page(
+            &state,
+            &headers,
+            slug,
+            code,
+            Some("Mã đơn vị hoặc mã truy cập không đúng.".into()),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let (_, cookie) = session::start(&state, Kind::Unit, &unit.code, Some(unit.id)).await?;
+    let mut response = Redirect::to("/report").into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    let mut response = Redirect::to("/report").into_response();
+    if let Some(session) = session::current(&state, &headers, Kind::Unit).await? {
+        session.check_csrf(field(&form, CSRF_FIELD))?;
+        let cookie = session::end(&state, &session).await?;
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// Reads the form's figures into a report body for `report::parse`: blank
+/// boxes are missing values, anything else that is not a whole number is
+/// passed on as text so that the message names the field.
+pub(crate) fn report_body(
+    selected: &Selected,
+    form: &[(String, String)],
+) -> (Value, Vec<CounterField>, String) {
+    let competition = &selected.record.competition;
+    let mut counters = Map::new();
+    let mut fields = Vec::new();
+    for counter in &competition.counters {
+        let raw = field(form, &format!("counters.{}", counter.key))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        if !raw.is_empty() {
+            let value = raw
+                .parse::<u64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::String(raw.clone()));
+            counters.insert(counter.key.clone(), value);
+        }
+        fields.push(CounterField {
+            key: counter.key.clone(),
+            label: counter.label.clone(),
+            value: raw,
+            error: None,
+        });
+    }
+    let note = field(form, "note").unwrap_or_default().to_string();
+    let mut body = json!({
+        "day": field(form, "day").unwrap_or_default().trim(),
+        "counters": counters,
+    });
+    if !note.trim().is_empty() {
+        body["note"] = Value::String(note.clone());
+    }
+    (body, fields, note)
+}
+
+/// Puts validation messages next to their fields; returns the ones that
+/// belong to no field of the form.
+pub(crate) fn place_errors(
+    fields: &mut [CounterField],
+    errors: &FieldErrors,
+) -> (Option<String>, Option<String>, Vec<String>) {
+    let mut day = None;
+    let mut note = None;
+    let mut other = Vec::new();
+    for (path, message) in errors {
+        if path == "day" {
+            day = Some(message.clone());
+        } else if path == "note" {
+            note = Some(message.clone());
+        } else if let Some(f) = path
+            .strip_prefix("counters.")
+            .and_then(|key| fields.iter_mut().find(|f| f.key == key))
+        {
+            f.error = Some(message.clone());
+        } else {
+            other.push(message.clone());
+        }
+    }
+    (day, note, other)
+}
+
+pub(crate) fn outcome(body: &Value, selected: &Selected) -> Outcome {
+    let standing = &body["standing"];
+    let board = standing["board"].as_str().unwrap_or_default();
+    let board = selected
+        .record
+        .competition
+        .groups
+        .iter()
+        .find(|g| g.code == board)
+        .map(|g| g.name.clone())
+        .unwrap_or_else(|| board.to_string());
+    Outcome {
+        revision: body["revision"].as_i64().unwrap_or_default(),
+        unchanged: body["unchanged"].as_bool().unwrap_or(false),
+        late: body["late"].as_bool().unwrap_or(false),
+        standing: StandingView {
+            rank: standing["rank"].as_u64(),
+            board,
+            score: standing["score_bp"]
+                .as_u64()
+                .map(|bp| format!("{},{:02}", bp / 100, bp % 100)),
+            grade: standing["grade"].as_str().map(str::to_string),
+            days_reported: standing["days_reported"].as_u64().unwrap_or_default(),
+        },
+    }
+}
+
+async fn save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientAddr(address): ClientAddr,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    let Some(session) = session::current(&state, &headers, Kind::Unit).await? else {
+        return Err(AppError::Unauthorized(
+            "Phiên làm việc đã hết hạn, vui lòng đăng nhập lại".into(),
+        ));
+    };
+    session.check_csrf(field(&form, CSRF_FIELD))?;
+    let Some((selected, unit)) = session_unit(&state, &session).await? else {
+        return Err(AppError::Forbidden("Đơn vị không còn hoạt động".into()));
+    };
+    state
+        .limits()
+        .check_ingest(&format!("unit:{}", unit.id))?;
+    let (body, mut fields, note) = report_body(&selected, &form);
+    let today = selected.record.competition.local_date(state.now());
+    let day = body["day"]
+        .as_str()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .unwrap_or_else(|| default_day(&selected, today));
+    let submission = Submission {
+        unit: unit.clone(),
+        writer: Writer::Unit,
+        actor_kind: "unit",
+        actor: unit.code.clone(),
+        reason: None,
+        address,
+        idempotency: None,
+    };
+    let result = ingest::submit(&state, submission, &body).await;
+    let mut form_page = form_page(&state, &selected, &unit, &session, day).await?;
+    form_page.note = note;
+    let status = match result {
+        Ok(accepted) => {
+            form_page.outcome = Some(outcome(&accepted.body, &selected));
+            form_page.fields = prefill(&state, &selected, &unit, day).await?;
+            form_page.note = String::new();
+            StatusCode::OK
+        }
+        Err(e) => {
+            let status = e.status();
+            match e {
+                AppError::Validation { fields: errors, .. } => {
+                    let (day_error, note_error, other) = place_errors(&mut fields, &errors);
+                    form_page.day_error = day_error;
+                    form_page.note_error = note_error;
+                    form_page.error = Some(if other.is_empty() {
+                        "Số liệu chưa hợp lệ, vui lòng sửa các ô được đánh dấu.".into()
+                    } else {
+                        other.join(" ")
+                    });
+                }
+                AppError::Conflict { message, .. } => form_page.error = Some(message),
+                other => return Err(other),
+            }
+            form_page.fields = fields;
+            status
+        }
+    };
+    page(status, &form_page)
+}
+
+/// The boxes filled with the day's current figures, or empty.
+async fn prefill(
+    state: &AppState,
+    selected: &Selected,
+    unit: &Unit,
+    day: NaiveDate,
+) -> Result<Vec<CounterField>> {
+    let reports = state.store().unit_reports(unit.id).await?;
+    let current = reports.iter().find(|r| r.day == day);
+    Ok(selected
+        .record
+        .competition
+        .counters
+        .iter()
+        .map(|c| CounterField {
+            key: c.key.clone(),
+            label: c.label.clone(),
+            value: current
+                .and_then(|r| r.counters.get(&c.key))
+                .map(u64::to_string)
+                .unwrap_or_default(),
+            error: None,
+        })
+        .collect())
+}
+
+pub(crate) fn history(selected: &Selected, reports: &[ReportRow]) -> Vec<HistoryDay> {
+    let competition = &selected.record.competition;
+    reports
+        .iter()
+        .map(|r| HistoryDay {
+            day: r.day.format("%d/%m/%Y").to_string(),
+            values: crate::report::counter_values(competition, &r.counters),
+            revision: r.revision,
+            late: r.late,
+            corrected: r.corrected,
+        })
+        .collect()
+}
+
+pub(crate) fn revision_views(selected: &Selected, revisions: &[RevisionRow]) -> Vec<RevisionView> {
+    let competition = &selected.record.competition;
+    revisions
+        .iter()
+        .rev()
+        .map(|v| RevisionView {
+            day: v.day.format("%d/%m/%Y").to_string(),
+            revision: v.revision,
+            by: if v.actor_kind == "unit" {
+                "Đơn vị".into()
+            } else {
+                format!("Ban tổ chức ({})", v.actor)
+            },
+            at: v
+                .created_at
+                .with_timezone(&competition.timezone)
+                .format("%H:%M %d/%m/%Y")
+                .to_string(),
+            values: crate::report::counter_values(competition, &v.counters),
+            note: v.note.clone().unwrap_or_default(),
+            reason: v.reason.clone().unwrap_or_default(),
+        })
+        .collect()
+}
+
+async fn form_page(
+    state: &AppState,
+    selected: &Selected,
+    unit: &Unit,
+    session: &Session,
+    day: NaiveDate,
+) -> Result<FormPage> {
+    let competition = &selected.record.competition;
+    let now = state.now();
+    let today = competition.local_date(now);
+    let days = competition
+        .days()
+        .filter(|d| *d <= today)
+        .map(|d| DayChoice {
+            value: d.format("%Y-%m-%d").to_string(),
+            label: format!(
+                "Ngày {}/{} — {}",
+                competition.day_number(d),
+                competition.day_count(),
+                d.format("%d/%m/%Y")
+            ),
+            selected: d == day,
+        })
+        .collect();
+    let reports = state.store().unit_reports(unit.id).await?;
+    let revisions = state.store().unit_revisions(unit.id, None).await?;
+    let deadline = competition.deadline(day);
+    Ok(FormPage {
+        frame: frame(selected, "Báo cáo số liệu"),
+        t: Lang::Vi.board(),
+        unit_code: unit.code.clone(),
+        unit_name: unit.name.clone(),
+        csrf: session.csrf.clone(),
+        days,
+        day: day.format("%Y-%m-%d").to_string(),
+        day_label: day.format("%d/%m/%Y").to_string(),
+        deadline: deadline
+            .with_timezone(&competition.timezone)
+            .format("%H:%M ngày %d/%m/%Y")
+            .to_string(),
+        closed: now >= deadline,
+        final_: selected.record.is_final(),
+        fields: Vec::new(),
+        note: String::new(),
+        note_error: None,
+        day_error: None,
+        error: None,
+        outcome: None,
+        labels: competition.counters.iter().map(|c| c.label.clone()).collect(),
+        history: history(selected, &reports),
+        revisions: revision_views(selected, &revisions),
+    })
 }

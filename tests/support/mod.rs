@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod web;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -143,6 +144,18 @@ pub async fn spawn_app_full(
     units_csv: &str,
     now: DateTime<Utc>,
 ) -> TestApp {
+    let ranking = fresh_ranking(backend.1).await;
+    spawn_app_on(backend, definition, units_csv, now, ranking).await
+}
+
+/// A service on a fresh database with a given ranking (e.g. a private Redis).
+pub async fn spawn_app_on(
+    backend: (Db, Rank),
+    definition: &str,
+    units_csv: &str,
+    now: DateTime<Utc>,
+    (ranking, redis_prefix): (Ranking, String),
+) -> TestApp {
     let (database_url, dir) = fresh_database(backend.0).await;
     let store = Store::open(&database_url).await.expect("open store");
     let competition = Competition::parse(definition).expect("competition");
@@ -172,7 +185,6 @@ pub async fn spawn_app_full(
         .add_admin_token("ban-to-chuc", &thidua::token::hash(&admin_token), now)
         .await
         .expect("admin token");
-    let (ranking, redis_prefix) = fresh_ranking(backend.1).await;
     let clock = ManualClock::new(now);
     let mut config = Config::for_database(&database_url);
     config.redis_prefix = redis_prefix.clone();
@@ -302,4 +314,95 @@ pub fn counters(
 
 pub fn report(day: &str, counters: Value) -> Value {
     json!({"day": day, "counters": counters})
+}
+
+/// A second `thidua` instance sharing `app`'s database and Redis key prefix,
+/// as behind a load balancer. Only meaningful with a Redis ranking: an
+/// in-process ranking cannot be shared between instances.
+pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
+    assert_eq!(
+        app.backend.1,
+        Rank::Redis,
+        "instances share a ranking only through Redis"
+    );
+    let store = Store::open(&app.database_url).await.expect("open store");
+    let url = std::env::var("TEST_REDIS_URL").expect("TEST_REDIS_URL");
+    let ranking = Ranking::redis(&url, &app.redis_prefix)
+        .await
+        .expect("redis");
+    let clock = ManualClock::new(thidua::clock::Clock::now(app.clock.as_ref()));
+    let mut config = Config::for_database(&app.database_url);
+    config.redis_prefix = app.redis_prefix.clone();
+    config.ingest_per_minute = 100_000;
+    let state = AppState::new(store, ranking, clock.clone(), config)
+        .await
+        .expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(thidua::http::serve(state.clone(), listener));
+    let second = TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        state,
+        clock,
+        competition: app.competition.clone(),
+        tokens: app.tokens.clone(),
+        admin_token: app.admin_token.clone(),
+        database_url: app.database_url.clone(),
+        redis_prefix: app.redis_prefix.clone(),
+        backend: app.backend,
+        _dir: None,
+    };
+    second.wait_ready().await;
+    second
+}
+
+/// A service like `spawn_app`'s, whose configuration `tweak` adjusts (e.g.
+/// small rate limits). It serves the same fresh database, units and tokens.
+pub async fn spawn_app_with_config(
+    backend: (Db, Rank),
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp {
+    let first = spawn_app(backend).await;
+    let store = Store::open(&first.database_url).await.expect("open store");
+    let ranking = match backend.1 {
+        Rank::Memory => Ranking::memory(),
+        Rank::Redis => {
+            let url = std::env::var("TEST_REDIS_URL").expect("TEST_REDIS_URL");
+            Ranking::redis(&url, &first.redis_prefix)
+                .await
+                .expect("redis")
+        }
+    };
+    let clock = ManualClock::new(thidua::clock::Clock::now(first.clock.as_ref()));
+    let mut config = Config::for_database(&first.database_url);
+    config.redis_prefix = first.redis_prefix.clone();
+    config.ingest_per_minute = 100_000;
+    tweak(&mut config);
+    let state = AppState::new(store, ranking, clock.clone(), config)
+        .await
+        .expect("state");
+    thidua::standings::rebuild_all(&state)
+        .await
+        .expect("rebuild");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(thidua::http::serve(state.clone(), listener));
+    let app = TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        state,
+        clock,
+        competition: first.competition.clone(),
+        tokens: first.tokens.clone(),
+        admin_token: first.admin_token.clone(),
+        database_url: first.database_url.clone(),
+        redis_prefix: first.redis_prefix.clone(),
+        backend,
+        _dir: first._dir,
+    };
+    app.wait_ready().await;
+    app
 }

@@ -1,0 +1,361 @@
+/* thidua live board: listens to /events, refetches the board it shows and
+   updates the server-rendered table in place. Without this script the page
+   is complete; with it, it stays current without reloading. */
+(function () {
+  'use strict';
+
+  var root = document.getElementById('live-board');
+  if (!root) return;
+  var cfg = JSON.parse(root.getAttribute('data-config'));
+  var T = cfg.t;
+  var board = cfg.board;
+  var status = cfg.status;
+  var etags = {};
+  var busy = false;
+  var again = false;
+  var reduceMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+  var $ = function (id) { return document.getElementById(id); };
+
+  /* "Thất Khê", "that khe" and "THAT KHÊ" all fold to "that khe". */
+  function fold(text) {
+    return String(text).normalize('NFD').replace(/[\u0300-\u036f]/g, '')
+      .replace(/[đĐ]/g, 'd').toLowerCase().replace(/\s+/g, ' ').trim();
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
+  }
+
+  function decimal(bp) {
+    var text = Math.floor(bp / 100) + '.' + String(bp % 100).padStart(2, '0');
+    return cfg.lang === 'vi' ? text.replace('.', ',') : text;
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function url(path, params) {
+    var query = Object.keys(params).filter(function (k) { return params[k] != null; })
+      .map(function (k) { return k + '=' + encodeURIComponent(params[k]); });
+    if (cfg.competition) query.push('competition=' + encodeURIComponent(cfg.competition));
+    return path + (query.length ? '?' + query.join('&') : '');
+  }
+
+  function unitLink(code, name) {
+    var a = el('a', '', name);
+    a.href = cfg.links[code] || ('/units/' + encodeURIComponent(code));
+    return a;
+  }
+
+  /* ------------------------------------------------------------ bars */
+
+  function meter(view, criterion) {
+    var frag = document.createDocumentFragment();
+    var m = el('span', 'meter');
+    m.style.setProperty('--target', criterion.target + '%');
+    m.appendChild(el('span', 'fill'));
+    frag.appendChild(m);
+    frag.appendChild(el('span', 'rate'));
+    return frag;
+  }
+
+  function setMeter(holder, view, criterion) {
+    var m = holder.querySelector('.meter');
+    var rate = holder.querySelector('.rate');
+    var bp = view && view.rate_bp != null ? view.rate_bp : null;
+    var applicable = bp != null && (view.applicable !== false || bp > 0);
+    m.classList.toggle('na', !applicable);
+    m.classList.toggle('met', applicable && bp >= criterion.target * 100);
+    m.querySelector('.fill').style.width = applicable ? (Math.min(bp, 10000) / 100) + '%' : '0';
+    rate.textContent = applicable ? decimal(bp) + '%' : T.no_dossiers_rate;
+  }
+
+  /* ------------------------------------------------------------ rows */
+
+  function buildRow(code) {
+    var tr = el('tr');
+    tr.setAttribute('data-code', code);
+    var rank = el('td', 'rank');
+    rank.appendChild(el('span', 'rank-n'));
+    rank.appendChild(document.createTextNode(' '));
+    var change = el('span', 'change');
+    change.appendChild(el('span', 'symbol'));
+    change.firstChild.setAttribute('aria-hidden', 'true');
+    change.appendChild(el('span', 'sr'));
+    rank.appendChild(change);
+    tr.appendChild(rank);
+    var unit = el('th', 'unit');
+    unit.setAttribute('scope', 'row');
+    unit.appendChild(el('a'));
+    var stack = el('ul', 'stack');
+    cfg.criteria.forEach(function (c) {
+      var li = el('li');
+      li.setAttribute('data-key', c.key);
+      li.appendChild(el('span', 'bar-label', c.label));
+      li.appendChild(meter(null, c));
+      stack.appendChild(li);
+    });
+    unit.appendChild(stack);
+    tr.appendChild(unit);
+    cfg.criteria.forEach(function (c) {
+      var td = el('td', 'crit');
+      td.setAttribute('data-key', c.key);
+      td.appendChild(meter(null, c));
+      tr.appendChild(td);
+    });
+    tr.appendChild(el('td', 'score'));
+    tr.appendChild(el('td', 'grade'));
+    tr.appendChild(el('td', 'days'));
+    return tr;
+  }
+
+  function changeOf(n) {
+    if (n == null) return ['', 'new', T.rank_new];
+    if (n > 0) return ['▲' + n, 'up', fill(T.rank_up, { n: n })];
+    if (n < 0) return ['▼' + -n, 'down', fill(T.rank_down, { n: -n })];
+    return ['=', 'same', T.rank_same];
+  }
+
+  function fillRow(tr, e) {
+    var before = tr.getAttribute('data-rank') + '/' + tr.getAttribute('data-score-bp') + '/' +
+      (tr.querySelector('td.days') || {}).textContent;
+    tr.setAttribute('data-name', e.unit.name);
+    tr.setAttribute('data-rank', e.rank);
+    tr.setAttribute('data-score-bp', e.score_bp);
+    tr.querySelector('.rank-n').textContent = e.rank;
+    var ch = changeOf(e.rank_change);
+    var change = tr.querySelector('.change');
+    change.className = 'change change-' + ch[1];
+    change.title = ch[2];
+    change.firstChild.textContent = ch[0];
+    change.lastChild.textContent = ch[2];
+    var link = tr.querySelector('th.unit > a');
+    link.textContent = e.unit.name;
+    link.href = cfg.links[e.unit.code] || link.href;
+    cfg.criteria.forEach(function (c) {
+      tr.querySelectorAll('[data-key="' + c.key + '"]').forEach(function (holder) {
+        setMeter(holder, e.criteria[c.key], c);
+      });
+    });
+    tr.querySelector('td.score').textContent = decimal(e.score_bp);
+    var grade = tr.querySelector('td.grade');
+    grade.textContent = '';
+    if (e.grade) {
+      var i = cfg.grades.indexOf(e.grade);
+      grade.appendChild(el('span', 'badge' + (i >= 0 ? ' grade-' + Math.min(i, 4) : ''), e.grade));
+    }
+    tr.querySelector('td.days').textContent = e.days_reported;
+    var after = e.rank + '/' + e.score_bp + '/' + e.days_reported;
+    return before !== after;
+  }
+
+  function flash(tr) {
+    tr.classList.remove('settle');
+    tr.classList.add('flash');
+    setTimeout(function () {
+      tr.classList.add('settle');
+      tr.classList.remove('flash');
+    }, 1600);
+  }
+
+  function renderRows(data) {
+    var tbody = $('rows');
+    var existing = {};
+    var tops = {};
+    Array.prototype.forEach.call(tbody.rows, function (tr) {
+      existing[tr.getAttribute('data-code')] = tr;
+      tops[tr.getAttribute('data-code')] = tr.getBoundingClientRect().top;
+    });
+    var changed = [];
+    var order = data.entries.map(function (e) {
+      var tr = existing[e.unit.code];
+      var fresh = !tr;
+      if (fresh) tr = buildRow(e.unit.code);
+      delete existing[e.unit.code];
+      if (fillRow(tr, e) || fresh) changed.push(tr);
+      return tr;
+    });
+    Object.keys(existing).forEach(function (code) { existing[code].remove(); });
+    order.forEach(function (tr) { tbody.appendChild(tr); });
+    /* Rows glide from where they were to where they are now. */
+    if (!reduceMotion) {
+      order.forEach(function (tr) {
+        var was = tops[tr.getAttribute('data-code')];
+        if (was === undefined) return;
+        var shift = was - tr.getBoundingClientRect().top;
+        if (!shift) return;
+        tr.style.transform = 'translateY(' + shift + 'px)';
+        tr.style.transition = 'none';
+        requestAnimationFrame(function () {
+          tr.style.transition = 'transform .6s ease';
+          tr.style.transform = '';
+        });
+      });
+    }
+    changed.forEach(flash);
+    $('no-ranked').hidden = data.entries.length > 0;
+    return changed.length;
+  }
+
+  function renderChips(list, units, note) {
+    list.textContent = '';
+    units.forEach(function (u) {
+      var li = el('li');
+      li.setAttribute('data-code', u.unit.code);
+      li.setAttribute('data-name', u.unit.name);
+      li.appendChild(unitLink(u.unit.code, u.unit.name));
+      var text = note(u);
+      if (text) {
+        li.appendChild(document.createTextNode(' '));
+        li.appendChild(el('span', 'reason', '— ' + text));
+      }
+      list.appendChild(li);
+    });
+  }
+
+  function renderTotals(data) {
+    $('totals-score').textContent = data.totals.score_bp != null ? decimal(data.totals.score_bp) : '—';
+    $('totals-reported').textContent = fill(T.reported_count, { reported: data.totals.reported, units: data.totals.units });
+    cfg.criteria.forEach(function (c) {
+      var holder = $('totals-bars').querySelector('[data-key="' + c.key + '"]');
+      var view = data.totals.criteria[c.key];
+      if (holder) setMeter(holder, view && { rate_bp: view.rate_bp, applicable: view.denominator > 0 }, c);
+    });
+  }
+
+  function asOf(text) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(text || '');
+    if (!m) return ['', ''];
+    var time = m[4] + ':' + m[5];
+    if (cfg.lang === 'vi') return [time, time + ' ' + m[3] + '/' + m[2] + '/' + m[1]];
+    var months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    return [time, time + ', ' + Number(m[3]) + ' ' + months[Number(m[2]) - 1] + ' ' + m[1]];
+  }
+
+  function render(data) {
+    if (data.competition.status !== status) {
+      /* Frozen or final: the page's marks and notes change; start afresh. */
+      window.location.reload();
+      return;
+    }
+    status = data.competition.status;
+    var changed = renderRows(data);
+    var unranked = data.unranked || [];
+    renderChips($('unranked-list'), unranked, function (u) {
+      return u.reason === 'no_dossiers' ? T.reason_no_dossiers : T.reason_no_reports;
+    });
+    $('unranked-count').textContent = '(' + unranked.length + ')';
+    $('unranked-section').hidden = unranked.length === 0;
+    renderTotals(data);
+    var when = asOf(data.as_of);
+    var time = $('updated');
+    time.textContent = when[1];
+    time.setAttribute('datetime', data.as_of);
+    root.setAttribute('data-version', data.version);
+    applySearch();
+    if (changed) $('announce').textContent = fill(T.updated_announcement, { time: when[0] });
+  }
+
+  function renderMissing(data) {
+    var missing = (data.unranked || []).filter(function (u) { return u.reason === 'no_reports'; });
+    renderChips($('missing-list'), missing, function () { return ''; });
+    $('missing-count').textContent = '(' + missing.length + ')';
+    $('missing-none').hidden = missing.length > 0;
+    applySearch();
+  }
+
+  /* ------------------------------------------------------------ fetching */
+
+  function load(params, key) {
+    var headers = { Accept: 'application/json' };
+    if (etags[key]) headers['If-None-Match'] = etags[key];
+    return fetch(url('/api/v1/leaderboard', params), { headers: headers, cache: 'no-store' })
+      .then(function (r) {
+        if (r.status === 304) return null;
+        if (!r.ok) throw new Error('leaderboard ' + r.status);
+        etags[key] = r.headers.get('ETag');
+        return r.json();
+      });
+  }
+
+  function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    var shown = board;
+    var work = [load({ board: shown }, 'whole:' + shown).then(function (data) {
+      if (data && shown === board) render(data);
+    })];
+    if (cfg.today && $('missing-list')) {
+      work.push(load({ board: shown, day: cfg.today }, 'day:' + shown).then(function (data) {
+        if (data && shown === board) renderMissing(data);
+      }));
+    }
+    Promise.all(work).catch(function () { /* the next event retries */ })
+      .then(function () {
+        busy = false;
+        if (again) { again = false; refresh(); }
+      });
+  }
+
+  /* ------------------------------------------------------------ search */
+
+  var search = $('search');
+  function applySearch() {
+    var q = fold(search.value);
+    var visible = 0;
+    Array.prototype.forEach.call($('rows').rows, function (tr) {
+      var hit = !q || fold(tr.getAttribute('data-name') || '').indexOf(q) >= 0;
+      tr.hidden = !hit;
+      if (hit) visible++;
+    });
+    document.querySelectorAll('.chips li').forEach(function (li) {
+      li.hidden = !!q && fold(li.getAttribute('data-name') || '').indexOf(q) < 0;
+    });
+    $('no-match').hidden = !q || visible > 0;
+  }
+  $('search-box').hidden = false;
+  search.addEventListener('input', applySearch);
+
+  /* ------------------------------------------------------------ live */
+
+  var live = $('live');
+  function setLive(state) {
+    if (!live) return;
+    live.setAttribute('data-state', state);
+    live.querySelector('.live-text').textContent = state === 'offline' ? T.live_offline : T.live;
+  }
+
+  if (window.EventSource) {
+    var events = new EventSource(url('/events', {}));
+    events.addEventListener('open', function () { setLive('live'); });
+    events.addEventListener('error', function () { setLive('offline'); });
+    events.addEventListener('board', function () { setLive('live'); refresh(); });
+  }
+
+  /* ------------------------------------------------------------ wall screen */
+
+  function switchBoard(code) {
+    var info = cfg.boards.filter(function (b) { return b.code === code; })[0];
+    if (!info) return;
+    board = code;
+    $('board-caption').textContent = info.caption;
+    document.querySelectorAll('.board-name').forEach(function (n) { n.textContent = info.name; });
+    document.querySelectorAll('.tabs a').forEach(function (a) {
+      if (a.getAttribute('data-board') === code) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    });
+    refresh();
+  }
+
+  if (document.body.classList.contains('tv') && cfg.boards.length > 1) {
+    setInterval(function () {
+      var i = cfg.boards.map(function (b) { return b.code; }).indexOf(board);
+      switchBoard(cfg.boards[(i + 1) % cfg.boards.length].code);
+    }, 15000);
+  }
+}());

@@ -1,0 +1,344 @@
+//! The public board and unit page in a real headless Chromium: tabs per
+//! group, live updates without reload, the SVG chart, no console errors, no
+//! horizontal scrolling on a 360 px phone. Screenshots go to `screenshots/`.
+//!
+//! Needs `chromium` and `chromium-driver`; skipped (with a note) when they
+//! are missing unless `THIDUA_REQUIRE_BROWSER=1`.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, Locator};
+use serde_json::Value;
+use support::browser::Browser;
+use support::{Db, Rank, TestApp, counters, report, spawn_app};
+
+async fn js(client: &Client, script: &str) -> Value {
+    client.execute(script, vec![]).await.expect(script)
+}
+
+/// Polls `script` (which returns a boolean) until it is true or `budget` passes.
+async fn eventually(client: &Client, script: &str, budget: Duration) -> bool {
+    let deadline = Instant::now() + budget;
+    loop {
+        if js(client, script).await == Value::Bool(true) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn texts(client: &Client, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in client.find_all(Locator::Css(css)).await.unwrap() {
+        out.push(e.text().await.unwrap());
+    }
+    out
+}
+
+/// Unit names of a group, from the same CSV the app loaded.
+fn names_in(group: &str) -> Vec<String> {
+    support::UNITS
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split(',').collect();
+            (cols.len() >= 3 && cols[2].trim() == group).then(|| cols[1].trim().to_string())
+        })
+        .collect()
+}
+
+async fn seeded_app() -> TestApp {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    for (code, c) in [
+        ("06040", counters(100, 95, 40, 30, 80, 80)),
+        ("06001", counters(50, 50, 10, 10, 40, 40)),
+        ("SNV", counters(20, 10, 5, 5, 20, 10)),
+    ] {
+        let (status, body) = app.post_report(code, &report("2025-10-06", c)).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    app
+}
+
+async fn assert_no_horizontal_scroll(client: &Client, what: &str) {
+    let (scroll, inner) = (
+        js(client, "return document.documentElement.scrollWidth").await,
+        js(client, "return window.innerWidth").await,
+    );
+    assert!(
+        scroll.as_u64() <= inner.as_u64(),
+        "{what}: page is {scroll} px wide in a {inner} px viewport"
+    );
+}
+
+#[tokio::test]
+async fn the_board_has_a_tab_per_group_listing_its_units() {
+    let Some(browser) = Browser::open(1280, 900).await else {
+        return;
+    };
+    let app = seeded_app().await;
+    let c = &browser.client;
+    c.goto(&app.url("/")).await.unwrap();
+    let tabs = texts(c, ".tabs a").await;
+    assert_eq!(tabs, ["Tất cả", "Sở, ban, ngành", "UBND xã, phường"]);
+    let current = texts(c, ".tabs a[aria-current=page]").await;
+    assert_eq!(current, ["Tất cả"]);
+    assert!(texts(c, "h1").await[0].contains("Bảng xếp hạng"));
+    assert_eq!(texts(c, ".progress").await, ["Ngày 1/5"]);
+
+    for (group, tab) in [
+        ("so-nganh", "Sở, ban, ngành"),
+        ("xa-phuong", "UBND xã, phường"),
+    ] {
+        c.find(Locator::LinkText(tab))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let url = c.current_url().await.unwrap();
+        assert!(url.as_str().contains(&format!("board={group}")), "{url}");
+        // Every unit of the group is on its tab: ranked rows or listed unranked.
+        let listed: Vec<String> = [
+            texts(c, "#rows th.unit > a").await,
+            texts(c, "#unranked-list a").await,
+        ]
+        .concat();
+        let mut expected = names_in(group);
+        let mut got = listed.clone();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected, "tab {tab}");
+        let caption = texts(c, "caption").await;
+        assert!(caption[0].contains(tab), "{caption:?}");
+    }
+    // The organiser's ranked units sit on the "xa-phuong" tab in score order.
+    let rows = texts(c, "#rows th.unit > a").await;
+    assert_eq!(rows, ["Xã Đoàn Kết", "Xã Thất Khê"]);
+    assert!(browser.console_errors().await.is_empty());
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_posted_report_changes_the_open_board_within_two_seconds() {
+    let Some(browser) = Browser::open(1280, 900).await else {
+        return;
+    };
+    let app = seeded_app().await;
+    let c = &browser.client;
+    c.goto(&app.url("/")).await.unwrap();
+    assert!(
+        eventually(
+            c,
+            "return document.getElementById('live').dataset.state === 'live'",
+            Duration::from_secs(5)
+        )
+        .await,
+        "the live indicator never turned on"
+    );
+    // Survives only if the page is never reloaded.
+    js(c, "window.__notReloaded = 'still here'; return true").await;
+
+    // A unit that had no row yet appears, ranked, with its figures.
+    let (status, body) = app
+        .post_report(
+            "06019",
+            &report("2025-10-06", counters(10, 10, 4, 4, 10, 10)),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        eventually(
+            c,
+            "var r = document.querySelector('#rows tr[data-code=\"06019\"]'); \
+             return !!r && r.querySelector('td.score').textContent === '100,00' \
+                 && r.querySelector('.rank-n').textContent === '1'",
+            Duration::from_secs(2)
+        )
+        .await,
+        "the new row did not appear within 2 s"
+    );
+    assert!(
+        eventually(c, "return !document.querySelector('#unranked-list li[data-code=\"06019\"]') && !document.querySelector('#missing-list li[data-code=\"06019\"]')", Duration::from_secs(2)).await,
+        "06019 is still listed as not reported"
+    );
+
+    // A correction moves an existing row and changes its numbers.
+    let (status, body) = app
+        .post_report("SNV", &report("2025-10-06", counters(20, 20, 5, 5, 20, 20)))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        eventually(
+            c,
+            "var r = document.querySelector('#rows tr[data-code=\"SNV\"]'); \
+             return r.querySelector('td.score').textContent === '100,00' \
+                 && r.querySelector('.rank-n').textContent === '1' \
+                 && r.querySelector('td.crit[data-key=\"digital_signing\"] .rate').textContent === '100,00%'",
+            Duration::from_secs(2)
+        )
+        .await,
+        "the corrected row did not change within 2 s"
+    );
+    let order = texts(c, "#rows tr td.score").await;
+    assert_eq!(order, ["100,00", "100,00", "100,00", "90,00"]);
+    assert_eq!(
+        js(c, "return window.__notReloaded").await,
+        Value::String("still here".into()),
+        "the page navigated instead of updating in place"
+    );
+    assert!(
+        eventually(
+            c,
+            "return document.getElementById('announce').textContent.length > 0",
+            Duration::from_secs(2)
+        )
+        .await,
+        "nothing was announced to screen readers"
+    );
+    assert_eq!(
+        texts(c, "#totals-reported").await,
+        ["4/79 đơn vị đã báo cáo"]
+    );
+    assert!(browser.console_errors().await.is_empty());
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_search_box_matches_names_with_or_without_accents() {
+    let Some(browser) = Browser::open(1280, 900).await else {
+        return;
+    };
+    let app = seeded_app().await;
+    let c = &browser.client;
+    c.goto(&app.url("/")).await.unwrap();
+    let visible = "return Array.from(document.querySelectorAll('#rows tr')).filter(r => !r.hidden).map(r => r.dataset.code).join(',')";
+    for query in ["thất khê", "that khe", "THAT KHÊ"] {
+        let input = c.find(Locator::Id("search")).await.unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(query).await.unwrap();
+        assert_eq!(
+            js(c, visible).await,
+            Value::String("06040".into()),
+            "{query}"
+        );
+    }
+    let input = c.find(Locator::Id("search")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys("doan ket").await.unwrap();
+    assert_eq!(js(c, visible).await, Value::String("06001".into()));
+    input.clear().await.unwrap();
+    input.send_keys("zzz").await.unwrap();
+    assert_eq!(js(c, visible).await, Value::String(String::new()));
+    assert_eq!(
+        js(c, "return document.getElementById('no-match').hidden").await,
+        false
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_unit_page_draws_its_chart_and_history() {
+    let Some(browser) = Browser::open(1280, 900).await else {
+        return;
+    };
+    let app = seeded_app().await;
+    app.clock
+        .set(support::first_morning() + chrono::Duration::days(1));
+    let (status, body) = app
+        .post_report(
+            "06040",
+            &report("2025-10-07", counters(100, 100, 40, 20, 80, 60)),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let c = &browser.client;
+    c.goto(&app.url("/units/06040")).await.unwrap();
+    assert_eq!(texts(c, "h1").await, ["Xã Thất Khê"]);
+    let svg = c.find(Locator::Css("figure.chart svg")).await.unwrap();
+    assert_eq!(svg.attr("role").await.unwrap().as_deref(), Some("img"));
+    // Three criteria, two days each: one line and two dots per criterion.
+    assert_eq!(
+        c.find_all(Locator::Css("svg .series polyline"))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        c.find_all(Locator::Css("svg .series circle"))
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+    assert_eq!(
+        c.find_all(Locator::Css("svg line.target"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let rendered = js(
+        c,
+        "return document.querySelector('figure.chart svg').getBoundingClientRect().height",
+    )
+    .await;
+    assert!(
+        rendered.as_f64().unwrap() > 100.0,
+        "chart is {rendered} px tall"
+    );
+    let days = texts(c, ".days-table tbody th").await;
+    assert_eq!(days, ["06/10/2025", "07/10/2025"]);
+    assert_eq!(
+        c.find_all(Locator::Css(".revisions tbody tr"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(browser.console_errors().await.is_empty());
+
+    c.goto(&app.url("/units/06040?lang=en")).await.unwrap();
+    assert_eq!(js(c, "return document.documentElement.lang").await, "en");
+    assert!(
+        texts(c, "h2")
+            .await
+            .contains(&"Revision history".to_string())
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn pages_fit_a_phone_and_a_wall_screen() {
+    let Some(browser) = Browser::open(360, 800).await else {
+        return;
+    };
+    let app = seeded_app().await;
+    let c = &browser.client;
+    for (width, height) in [(360, 800), (1920, 1080)] {
+        browser.resize(width, height).await;
+        for (path, name) in [("/", "board"), ("/units/06040", "unit-06040")] {
+            c.goto(&app.url(path)).await.unwrap();
+            assert_no_horizontal_scroll(c, &format!("{path} at {width} px")).await;
+            browser
+                .screenshot(&format!("{name}-{width}x{height}"))
+                .await;
+        }
+    }
+    browser.resize(1920, 1080).await;
+    c.goto(&app.url("/?tv=1")).await.unwrap();
+    assert_no_horizontal_scroll(c, "/?tv=1").await;
+    browser.screenshot("board-tv-1920x1080").await;
+    assert!(
+        browser.console_errors().await.is_empty(),
+        "{:?}",
+        browser.console_errors().await
+    );
+    browser.close().await;
+}
