@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 
 use crate::i18n::Lang;
 
-pub const WIDTH: u32 = 640;
-pub const HEIGHT: u32 = 260;
-const LEFT: f64 = 48.0;
+pub const WIDTH: u32 = 440;
+pub const HEIGHT: u32 = 240;
+const LEFT: f64 = 44.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 34.0;

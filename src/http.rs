@@ -4,6 +4,7 @@ pub mod admin;
 pub mod events;
 pub mod extract;
 pub mod ingest;
+pub mod openapi;
 pub mod operations;
 pub mod pages;
 pub mod public;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/leaderboard", get(public::get_leaderboard))
         .route("/api/v1/units/{code}", get(public::get_unit))
+        .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(public::healthz))
         .route("/readyz", get(public::readyz))
         .merge(pages::routes())

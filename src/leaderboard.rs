@@ -16,7 +16,7 @@ use crate::scoring::{self, CriterionScore, Totals};
 use crate::standings;
 use crate::state::{AppState, Selected};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Leaderboard {
     pub competition: CompetitionInfo,
     pub board: String,
@@ -31,7 +31,7 @@ pub struct Leaderboard {
     pub total_entries: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompetitionInfo {
     pub slug: String,
     pub name: String,
@@ -43,7 +43,7 @@ pub struct CompetitionInfo {
     pub timezone: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CriterionInfo {
     pub key: String,
     pub label: String,
@@ -53,14 +53,14 @@ pub struct CriterionInfo {
     pub weight: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnitRef {
     pub code: String,
     pub name: String,
     pub group: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BoardEntry {
     pub rank: u32,
     /// Places gained (positive) since the previous day's close.
@@ -74,7 +74,7 @@ pub struct BoardEntry {
     pub criteria: BTreeMap<String, CriterionView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CriterionView {
     pub numerator: u64,
     pub denominator: u64,
@@ -83,7 +83,7 @@ pub struct CriterionView {
     pub applicable: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnrankedEntry {
     pub unit: UnitRef,
     /// `no_reports` or `no_dossiers`.
@@ -92,7 +92,7 @@ pub struct UnrankedEntry {
     pub criteria: BTreeMap<String, CriterionView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BoardTotals {
     pub score_bp: Option<u32>,
     pub score: Option<f64>,
@@ -102,7 +102,7 @@ pub struct BoardTotals {
     pub reported: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TotalView {
     pub numerator: u64,
     pub denominator: u64,

@@ -42,6 +42,28 @@ impl Selected {
     }
 }
 
+fn scoring_inputs_differ(old: &Catalog, new: &Catalog) -> bool {
+    if old.competitions.is_empty() {
+        return false;
+    }
+    new.competitions.iter().any(|c| {
+        let Some(before) = old.competitions.iter().find(|o| o.id == c.id) else {
+            return false;
+        };
+        let placement = |units: Option<&Arc<Vec<Unit>>>| -> Vec<(String, String, bool)> {
+            units
+                .map(|us| {
+                    us.iter()
+                        .map(|u| (u.code.clone(), u.group.clone(), u.active))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        before.competition.file != c.competition.file
+            || placement(old.units.get(&c.id)) != placement(new.units.get(&c.id))
+    })
+}
+
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
@@ -148,11 +170,19 @@ impl AppState {
             competitions,
             units,
         });
-        *self
-            .inner
-            .catalog
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = catalog;
+        let previous = std::mem::replace(
+            &mut *self
+                .inner
+                .catalog
+                .write()
+                .unwrap_or_else(|e| e.into_inner()),
+            catalog.clone(),
+        );
+        // A definition re-applied with --force, or units moved between groups
+        // or deactivated by another process: the ranking must be re-derived.
+        if scoring_inputs_differ(&previous, &catalog) {
+            self.mark_ranking_stale();
+        }
         self.inner.boards.clear();
         Ok(())
     }

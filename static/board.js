@@ -246,8 +246,13 @@
     status = data.competition.status;
     var changed = renderRows(data);
     var unranked = data.unranked || [];
-    renderChips($('unranked-list'), unranked, function (u) {
-      return u.reason === 'no_dossiers' ? T.reason_no_dossiers : T.reason_no_reports;
+    ['no_reports', 'no_dossiers'].forEach(function (reason) {
+      var units = unranked.filter(function (u) {
+        return (u.reason === 'no_dossiers' ? 'no_dossiers' : 'no_reports') === reason;
+      });
+      renderChips($('unranked-' + reason), units, function () { return ''; });
+      $('unranked-' + reason + '-count').textContent = '(' + units.length + ')';
+      $('unranked-' + reason + '-group').hidden = units.length === 0;
     });
     $('unranked-count').textContent = '(' + unranked.length + ')';
     $('unranked-section').hidden = unranked.length === 0;

@@ -42,13 +42,11 @@ async fn texts(client: &Client, css: &str) -> Vec<String> {
 
 /// Unit names of a group, from the same CSV the app loaded.
 fn names_in(group: &str) -> Vec<String> {
-    support::UNITS
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split(',').collect();
-            (cols.len() >= 3 && cols[2].trim() == group).then(|| cols[1].trim().to_string())
-        })
+    csv::Reader::from_reader(support::UNITS.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[2] == group)
+        .map(|r| r[1].to_string())
         .collect()
 }
 
@@ -106,7 +104,7 @@ async fn the_board_has_a_tab_per_group_listing_its_units() {
         // Every unit of the group is on its tab: ranked rows or listed unranked.
         let listed: Vec<String> = [
             texts(c, "#rows th.unit > a").await,
-            texts(c, "#unranked-list a").await,
+            texts(c, ".unranked .chips a").await,
         ]
         .concat();
         let mut expected = names_in(group);
@@ -164,7 +162,7 @@ async fn a_posted_report_changes_the_open_board_within_two_seconds() {
         "the new row did not appear within 2 s"
     );
     assert!(
-        eventually(c, "return !document.querySelector('#unranked-list li[data-code=\"06019\"]') && !document.querySelector('#missing-list li[data-code=\"06019\"]')", Duration::from_secs(2)).await,
+        eventually(c, "return !document.querySelector('.unranked li[data-code=\"06019\"]') && !document.querySelector('#missing-list li[data-code=\"06019\"]')", Duration::from_secs(2)).await,
         "06019 is still listed as not reported"
     );
 
@@ -328,6 +326,9 @@ async fn pages_fit_a_phone_and_a_wall_screen() {
             assert_no_horizontal_scroll(c, &format!("{path} at {width} px")).await;
             browser
                 .screenshot(&format!("{name}-{width}x{height}"))
+                .await;
+            browser
+                .screenshot_full_page(&format!("{name}-{width}-full"))
                 .await;
         }
     }

@@ -36,6 +36,23 @@ pub struct Accepted {
     pub body: Value,
 }
 
+/// Post a unit's figures for a day (a new revision if the day has some).
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    request_body = super::openapi::ReportBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries return the first response")),
+    responses(
+        (status = 201, description = "First report for the day", body = super::openapi::ReportAccepted),
+        (status = 200, description = "A new revision, or unchanged", body = super::openapi::ReportAccepted),
+        (status = 400, body = super::openapi::ErrorBody), (status = 401, body = super::openapi::ErrorBody),
+        (status = 403, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody),
+        (status = 413, body = super::openapi::ErrorBody), (status = 415, body = super::openapi::ErrorBody),
+        (status = 422, body = super::openapi::ErrorBody), (status = 429, body = super::openapi::ErrorBody),
+        (status = 503, body = super::openapi::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn post_report(
     State(state): State<AppState>,
     principal: Principal,
@@ -267,6 +284,13 @@ pub struct ReportsQuery {
 }
 
 /// A unit's own reports with every revision.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports",
+    params(("day" = Option<String>, Query, description = "YYYY-MM-DD")),
+    responses((status = 200, description = "The unit's reports"), (status = 401, body = super::openapi::ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn get_reports(
     State(state): State<AppState>,
     UnitAuth(unit): UnitAuth,

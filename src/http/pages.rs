@@ -288,7 +288,6 @@ pub struct UnitChip {
     pub code: String,
     pub name: String,
     pub href: String,
-    pub note: String,
 }
 
 pub struct TotalsView {
@@ -315,7 +314,10 @@ pub struct BoardPage {
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
     pub totals: TotalsView,
-    pub unranked: Vec<UnitChip>,
+    /// Unranked units by reason: no report at all, or no dossiers.
+    pub unranked_count: usize,
+    pub no_reports: Vec<UnitChip>,
+    pub no_dossiers: Vec<UnitChip>,
     /// `None` outside the competition's days.
     pub missing_today: Option<Vec<UnitChip>>,
     pub today: String,
@@ -478,22 +480,22 @@ pub async fn board_page(
         "frozen" => fill(t.frozen_note, &[("time", &updated)]),
         _ => String::new(),
     };
-    let chip = |code: &str, name: &str, note: String| UnitChip {
+    let chip = |code: &str, name: &str| UnitChip {
         code: code.to_string(),
         name: name.to_string(),
         href: keep.href(&format!("/units/{}", encode(code)), &[]),
-        note,
     };
-    let unranked = board
+    let (no_dossiers, no_reports): (Vec<_>, Vec<_>) = board
         .unranked
         .iter()
-        .map(|u| {
-            let reason = match u.reason.as_str() {
-                "no_dossiers" => t.reason_no_dossiers,
-                _ => t.reason_no_reports,
-            };
-            chip(&u.unit.code, &u.unit.name, reason.to_string())
-        })
+        .partition(|u| u.reason == "no_dossiers");
+    let no_reports: Vec<UnitChip> = no_reports
+        .iter()
+        .map(|u| chip(&u.unit.code, &u.unit.name))
+        .collect();
+    let no_dossiers: Vec<UnitChip> = no_dossiers
+        .iter()
+        .map(|u| chip(&u.unit.code, &u.unit.name))
         .collect();
     let missing_today = if competition.contains(today) && board.competition.status != "final" {
         let day = leaderboard::current(&state, &selected, code, Period::Day(today), Viewer::Public)
@@ -503,7 +505,7 @@ pub async fn board_page(
                 .unranked
                 .iter()
                 .filter(|u| u.reason == "no_reports")
-                .map(|u| chip(&u.unit.code, &u.unit.name, String::new()))
+                .map(|u| chip(&u.unit.code, &u.unit.name))
                 .collect(),
         )
     } else {
@@ -610,7 +612,9 @@ pub async fn board_page(
         columns,
         rows,
         totals,
-        unranked,
+        unranked_count: board.unranked.len(),
+        no_reports,
+        no_dossiers,
         missing_today,
         today: today.to_string(),
         slug: competition.slug.clone(),
@@ -686,6 +690,7 @@ pub struct StandingView {
 }
 
 pub struct DayCell {
+    pub label: String,
     pub rate: String,
     pub fraction: String,
 }
@@ -816,6 +821,7 @@ pub async fn unit_page(
                     .iter()
                     .map(|c| match d.criteria.get(&c.key) {
                         Some(r) => DayCell {
+                            label: lang.pick(&c.label, c.label_en.as_deref()).to_string(),
                             rate: r
                                 .rate_bp
                                 .map(|bp| lang.percent(bp))
@@ -823,6 +829,7 @@ pub async fn unit_page(
                             fraction: format!("{}/{}", r.numerator, r.denominator),
                         },
                         None => DayCell {
+                            label: lang.pick(&c.label, c.label_en.as_deref()).to_string(),
                             rate: "—".into(),
                             fraction: String::new(),
                         },

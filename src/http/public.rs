@@ -44,6 +44,22 @@ fn parse_count(name: &str, value: Option<&str>) -> Result<Option<usize>> {
         .transpose()
 }
 
+/// A board: ranks, rates, scores, grades, the unranked and the totals.
+#[utoipa::path(
+    get,
+    path = "/api/v1/leaderboard",
+    params(
+        ("competition" = Option<String>, Query, description = "Slug; default: the current competition"),
+        ("board" = Option<String>, Query, description = "`all` (default) or a group code"),
+        ("day" = Option<String>, Query, description = "YYYY-MM-DD for a day's board"),
+        ("limit" = Option<usize>, Query), ("offset" = Option<usize>, Query),
+        ("If-None-Match" = Option<String>, Header),
+    ),
+    responses(
+        (status = 200, body = crate::leaderboard::Leaderboard), (status = 304, description = "Not modified"),
+        (status = 404, body = super::openapi::ErrorBody), (status = 422, body = super::openapi::ErrorBody),
+    )
+)]
 pub async fn get_leaderboard(
     State(state): State<AppState>,
     Query(query): Query<BoardQuery>,
@@ -191,6 +207,13 @@ pub async fn unit_detail(state: &AppState, competition: Option<&str>, code: &str
     }))
 }
 
+/// One unit: daily figures and rates, rank day by day, revision times.
+#[utoipa::path(
+    get,
+    path = "/api/v1/units/{code}",
+    params(("code" = String, Path), ("competition" = Option<String>, Query)),
+    responses((status = 200, description = "The unit"), (status = 404, body = super::openapi::ErrorBody))
+)]
 pub async fn get_unit(
     State(state): State<AppState>,
     Path(code): Path<String>,
@@ -201,11 +224,18 @@ pub async fn get_unit(
     ))
 }
 
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "ok")))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// Ready when the database answers and, if configured, Redis too.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    responses((status = 200, description = "Ready"), (status = 503, description = "Database or ranking unreachable"))
+)]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let database = state.store().ping().await;
     let ranking = state.ranking().ping().await;

@@ -4,6 +4,8 @@
 //!
 //! When chromedriver is not installed the tests skip with a printed note,
 //! unless `THIDUA_REQUIRE_BROWSER=1` (as in CI), where they fail loudly.
+//! The browser asks for Vietnamese (`Accept-Language: vi-VN`), like the
+//! public the pages are made for; use `?lang=en` to test English.
 //! Install: `apt-get install -y chromium chromium-driver`.
 
 use std::path::{Path, PathBuf};
@@ -142,6 +144,40 @@ impl Browser {
         save_screenshot(name, &png)
     }
 
+    /// Saves the whole page, not just the viewport, as `screenshots/<name>.png`:
+    /// the window grows to the page's height for the shot, then returns.
+    pub async fn screenshot_full_page(&self, name: &str) -> PathBuf {
+        let (width, height) = self.client.get_window_size().await.expect("window size");
+        let page = self
+            .client
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await
+            .expect("page height");
+        let page = page.as_u64().unwrap_or(height).clamp(1, 16_000);
+        self.client
+            .set_window_size(
+                width as u32,
+                page as u32 + (height as u32).saturating_sub(self.viewport_height().await),
+            )
+            .await
+            .expect("grow window");
+        let path = self.screenshot(name).await;
+        self.client
+            .set_window_size(width as u32, height as u32)
+            .await
+            .expect("restore window");
+        path
+    }
+
+    async fn viewport_height(&self) -> u32 {
+        self.client
+            .execute("return window.innerHeight", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0) as u32
+    }
+
     /// Ends the session (which closes Chromium) and stops chromedriver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
@@ -199,9 +235,12 @@ async fn connect_when_ready(port: u16, width: u32, height: u32, profile: &Path) 
                 "--disable-component-update",
                 "--disable-sync",
                 "--hide-scrollbars",
+                // The public is Vietnamese: pages negotiate from this.
+                "--lang=vi-VN",
                 format!("--window-size={width},{height}"),
                 format!("--user-data-dir={}", profile.display()),
             ],
+            "prefs": {"intl.accept_languages": "vi-VN,vi"},
         }),
     );
     caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));

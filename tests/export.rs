@@ -1,0 +1,386 @@
+//! Exports (SPEC §12) read back as the organiser would open them: every
+//! rank, score and rate in the XLSX and CSV equals the leaderboard API's,
+//! provisional exports say so, final ones use the stored standings, names
+//! keep their diacritics, and no supplied text becomes a formula.
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use serde_json::Value;
+use support::*;
+
+const SLUG: &str = "lang-son-2025";
+
+async fn seed(app: &TestApp) {
+    for (code, c) in [
+        ("06040", counters(100, 95, 40, 38, 80, 80)),
+        ("SNV", counters(10, 7, 4, 2, 8, 5)),
+        ("STC", counters(20, 19, 0, 0, 10, 10)),
+        // Same figures as 06040: a shared rank.
+        ("SXD", counters(100, 95, 40, 38, 80, 80)),
+        // No dossiers at all: unranked (no_dossiers).
+        ("SYT", counters(0, 0, 0, 0, 0, 0)),
+    ] {
+        let (status, body) = app.post_report(code, &report("2025-10-06", c)).await;
+        assert!(status == 201 || status == 200, "{code}: {status} {body}");
+    }
+}
+
+async fn download(app: &TestApp, path: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
+    let r = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    (status, headers, r.bytes().await.unwrap().to_vec())
+}
+
+fn sheet(bytes: &[u8], name: &str) -> Vec<Vec<Data>> {
+    let mut book = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range(name).unwrap();
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn number(d: &Data) -> f64 {
+    match d {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+/// Rows of a board sheet keyed by unit code, and the header row.
+fn board_rows(rows: &[Vec<Data>]) -> (Vec<String>, HashMap<String, Vec<Data>>) {
+    let header_at = rows
+        .iter()
+        .position(|r| r.iter().any(|c| text(c) == "Mã đơn vị"))
+        .expect("header row");
+    let header: Vec<String> = rows[header_at].iter().map(text).collect();
+    let code = header.iter().position(|h| h == "Mã đơn vị").unwrap();
+    let by_code = rows[header_at + 1..]
+        .iter()
+        .map(|r| (text(&r[code]), r.clone()))
+        .collect();
+    (header, by_code)
+}
+
+fn assert_sheet_matches(bytes: &[u8], sheet_name: &str, board: &Value) {
+    let rows = sheet(bytes, sheet_name);
+    let (header, by_code) = board_rows(&rows);
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name:?} in {header:?}"))
+    };
+    let entries = board["entries"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    for e in entries {
+        let code = e["unit"]["code"].as_str().unwrap();
+        let row = by_code
+            .get(code)
+            .unwrap_or_else(|| panic!("{code} missing from {sheet_name}"));
+        assert_eq!(number(&row[col("Hạng")]), e["rank"].as_f64().unwrap(), "{code}");
+        assert_eq!(text(&row[col("Tên đơn vị")]), e["unit"]["name"].as_str().unwrap());
+        let score = number(&row[col("Điểm")]);
+        assert!(
+            (score - e["score_bp"].as_f64().unwrap() / 100.0).abs() < 1e-9,
+            "{code}: {score} vs {}",
+            e["score_bp"]
+        );
+        for c in board["criteria"].as_array().unwrap() {
+            let key = c["key"].as_str().unwrap();
+            let label = c["label"].as_str().unwrap();
+            let view = &e["criteria"][key];
+            let rate = &row[col(&format!("{label} — tỷ lệ"))];
+            match view["rate_bp"].as_f64() {
+                Some(bp) => assert!((number(rate) - bp / 10000.0).abs() < 1e-12, "{code} {key}"),
+                None => assert_eq!(rate, &Data::Empty, "{code} {key}"),
+            }
+            assert_eq!(
+                number(&row[col(&format!("{label} — tử số"))]),
+                view["numerator"].as_f64().unwrap()
+            );
+            assert_eq!(
+                number(&row[col(&format!("{label} — mẫu số"))]),
+                view["denominator"].as_f64().unwrap()
+            );
+        }
+        assert_eq!(
+            number(&row[col("Số ngày báo cáo")]),
+            e["days_reported"].as_f64().unwrap()
+        );
+    }
+    for u in board["unranked"].as_array().unwrap() {
+        let code = u["unit"]["code"].as_str().unwrap();
+        let row = by_code.get(code).unwrap_or_else(|| panic!("{code}"));
+        assert_eq!(row[col("Hạng")], Data::Empty);
+    }
+    assert_eq!(
+        by_code.len(),
+        entries.len() + board["unranked"].as_array().unwrap().len()
+    );
+}
+
+#[tokio::test]
+async fn the_xlsx_export_equals_the_leaderboard() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        seed(&app).await;
+        let (status, headers, bytes) = download(&app, "/api/v1/admin/export?format=xlsx").await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+        assert!(headers["content-type"].contains("spreadsheetml"));
+        assert!(headers["content-disposition"].contains("lang-son-2025-tam-tinh.xlsx"));
+        let book = Xlsx::new(Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(
+            book.sheet_names(),
+            [
+                "Tổng hợp",
+                "Tất cả",
+                "Sở, ban, ngành",
+                "UBND xã, phường",
+                "Số liệu hằng ngày",
+                "Hiệu chỉnh"
+            ]
+        );
+        for (name, board) in [
+            ("Tất cả", "all"),
+            ("Sở, ban, ngành", "so-nganh"),
+            ("UBND xã, phường", "xa-phuong"),
+        ] {
+            let api = app.board(board, None).await;
+            assert_sheet_matches(&bytes, name, &api);
+            let top: Vec<String> = sheet(&bytes, name)
+                .iter()
+                .take(5)
+                .map(|r| text(&r[0]))
+                .collect();
+            assert_eq!(top[0], "Sở Nội vụ tỉnh Lạng Sơn");
+            assert!(top[2].contains("06/10/2025") && top[2].contains("10/10/2025"));
+            assert_eq!(top[3], "TẠM TÍNH");
+            assert!(top[4].starts_with("Xuất lúc 10:00 ngày 06/10/2025"), "{top:?}");
+        }
+        // Shared rank for equal figures.
+        let all = app.board("all", None).await;
+        let rank = |code: &str| {
+            all["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["unit"]["code"] == code)
+                .map(|e| e["rank"].clone())
+        };
+        assert_eq!(rank("06040"), rank("SXD"));
+
+        // Daily figures: one row per report.
+        let daily = sheet(&bytes, "Số liệu hằng ngày");
+        let found = daily
+            .iter()
+            .filter(|r| r.iter().any(|c| text(c) == "Xã Thất Khê"))
+            .count();
+        assert_eq!(found, 1);
+
+        // Final: the stored standings, marked official.
+        let (status, body) = {
+            let r = app
+                .client
+                .post(app.url("/api/v1/admin/finalize"))
+                .bearer_auth(&app.admin_token)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        };
+        assert!(status == 200 || status == 201, "{status} {body}");
+        // The export equals the final boards.
+        let (_, headers, bytes) = download(&app, "/api/v1/admin/export?format=xlsx").await;
+        assert!(headers["content-disposition"].contains("ket-qua-chinh-thuc"));
+        let final_all = app.board("all", None).await;
+        assert_eq!(final_all["competition"]["status"], "final");
+        assert_sheet_matches(&bytes, "Tất cả", &final_all);
+        assert_eq!(text(&sheet(&bytes, "Tất cả")[3][0]), "KẾT QUẢ CHÍNH THỨC");
+    }
+}
+
+#[tokio::test]
+async fn corrections_are_listed_in_their_sheet() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    seed(&app).await;
+    let mut fix = report("2025-10-06", counters(12, 12, 4, 4, 8, 8));
+    fix["unit"] = "SNV".into();
+    fix["reason"] = "Sở Nội vụ báo cáo nhầm".into();
+    let (status, body) = app.post_as_admin(&fix).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, bytes) = download(&app, "/api/v1/admin/export?format=xlsx").await;
+    let rows = sheet(&bytes, "Hiệu chỉnh");
+    let row = rows
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "SNV"))
+        .expect("correction row");
+    let cells: Vec<String> = row.iter().map(text).collect();
+    assert!(cells.contains(&"Sở Nội vụ báo cáo nhầm".to_string()), "{cells:?}");
+    assert!(cells.contains(&"ban-to-chuc".to_string()), "{cells:?}");
+}
+
+#[tokio::test]
+async fn the_csv_export_has_a_bom_and_every_unit_on_every_board() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    seed(&app).await;
+    let (status, headers, bytes) = download(&app, "/api/v1/admin/export?format=csv").await;
+    assert_eq!(status, 200);
+    assert!(headers["content-type"].starts_with("text/csv"));
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.contains("Xã Thất Khê"));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let selected = app.state.competition(Some(SLUG)).unwrap();
+    let active = selected.active_units().count();
+    // Every unit on "all" and on its group's board.
+    assert_eq!(rows.len(), 2 * active);
+    for board in ["all", "so-nganh", "xa-phuong"] {
+        let api = app.board(board, None).await;
+        for e in api["entries"].as_array().unwrap() {
+            let row = rows
+                .iter()
+                .find(|r| &r[col("board")] == board && r[col("unit_code")] == e["unit"]["code"])
+                .unwrap();
+            assert_eq!(row[col("rank")], e["rank"].to_string());
+            assert_eq!(row[col("score_bp")], e["score_bp"].to_string());
+            assert_eq!(row[col("status")], *"provisional");
+            let bp = e["criteria"]["online_submission"]["rate_bp"].as_u64().unwrap();
+            assert_eq!(
+                row[col("online_submission_rate_percent")],
+                format!("{}.{:02}", bp / 100, bp % 100)
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_json_export_holds_every_board() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    seed(&app).await;
+    let (status, _, bytes) = download(&app, "/api/v1/admin/export?format=json").await;
+    assert_eq!(status, 200);
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(body["status"], "provisional");
+    let boards = body["boards"].as_array().unwrap();
+    assert_eq!(boards.len(), 3);
+    for b in boards {
+        let api = app.board(b["board"].as_str().unwrap(), None).await;
+        assert_eq!(b["entries"], api["entries"]);
+        assert_eq!(b["unranked"], api["unranked"]);
+        assert_eq!(b["totals"], api["totals"]);
+    }
+}
+
+#[tokio::test]
+async fn supplied_text_never_becomes_a_formula_or_markup() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    let selected = app.state.competition(Some(SLUG)).unwrap();
+    let csv = "code,name,group\nX1,\"=HYPERLINK(\"\"x\"\")\",xa-phuong\nX2,<b>in đậm</b>,xa-phuong\n";
+    let rows = thidua::units::parse_csv(csv, &selected.record.competition).unwrap();
+    app.state
+        .store()
+        .import_units(selected.record.id, &rows, app.state.now())
+        .await
+        .unwrap();
+    app.state.reload().await.unwrap();
+
+    let (_, _, bytes) = download(&app, "/api/v1/admin/export?format=xlsx").await;
+    let rows = sheet(&bytes, "Tất cả");
+    let (header, by_code) = board_rows(&rows);
+    let name = header.iter().position(|h| h == "Tên đơn vị").unwrap();
+    assert_eq!(
+        by_code["X1"][name],
+        Data::String("=HYPERLINK(\"x\")".into())
+    );
+    let mut book = Xlsx::new(Cursor::new(bytes)).unwrap();
+    for sheet in book.sheet_names() {
+        let formulas = book.worksheet_formula(&sheet).unwrap();
+        assert!(
+            formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+            "formula in {sheet}"
+        );
+    }
+
+    let (_, _, bytes) = download(&app, "/api/v1/admin/export?format=csv").await;
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+
+    let (status, _, bytes) = download(&app, "/admin/print").await;
+    assert_eq!(status, 200);
+    let html = String::from_utf8(bytes).unwrap();
+    let at = html.find("in đậm").expect("the unit is listed");
+    let shown = &html[at - 20..at + 30];
+    assert!(
+        shown.contains("&#60;b&#62;in đậm&#60;/b&#62;") || shown.contains("&lt;b&gt;in đậm&lt;/b&gt;"),
+        "{shown}"
+    );
+    assert!(!html.contains("<b>in đậm"));
+}
+
+#[tokio::test]
+async fn the_printable_ranking_is_an_a4_page_with_the_organiser() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    seed(&app).await;
+    let (status, headers, bytes) = download(&app, "/admin/print").await;
+    assert_eq!(status, 200);
+    assert!(headers["content-type"].starts_with("text/html"));
+    let html = String::from_utf8(bytes).unwrap();
+    assert!(html.contains("@page { size: A4"));
+    assert!(html.contains("Sở Nội vụ tỉnh Lạng Sơn"));
+    assert!(html.contains("TẠM TÍNH"));
+    assert!(html.contains("Xã Thất Khê"));
+    assert!(html.contains("Ngày 06 tháng 10 năm 2025"));
+    assert!(!html.contains("{{"));
+}
+
+#[tokio::test]
+async fn exports_are_for_organisers_only() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    for path in [
+        "/api/v1/admin/export?format=xlsx",
+        "/admin/print",
+        "/api/v1/admin/import-template?group=xa-phuong&day=2025-10-06",
+    ] {
+        let r = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+        let r = app
+            .client
+            .get(app.url(path))
+            .bearer_auth(app.token("SNV"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    let (status, _, body) = download(&app, "/api/v1/admin/export?format=pdf").await;
+    assert_eq!(status, 422);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert!(body["error"]["fields"]["format"].is_string());
+    let (status, _, _) = download(&app, "/api/v1/admin/export?format=csv&competition=nope").await;
+    assert_eq!(status, 404);
+}
