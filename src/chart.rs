@@ -9,8 +9,8 @@ use crate::i18n::Lang;
 
 pub const WIDTH: u32 = 440;
 pub const HEIGHT: u32 = 240;
-const LEFT: f64 = 44.0;
-const RIGHT: f64 = 16.0;
+const LEFT: f64 = 54.0;
+const RIGHT: f64 = 24.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 34.0;
 

@@ -52,6 +52,19 @@ pub enum Command {
     /// Organiser logins and API tokens.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Daily reports.
+    #[command(subcommand)]
+    Reports(ReportsCommand),
+    /// Export the standings (final, or provisional) as XLSX, CSV or JSON.
+    Export {
+        #[arg(long)]
+        competition: String,
+        /// xlsx, csv or json.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Rebuild the live ranking from the database.
     RebuildRanking {
         #[arg(long)]
@@ -86,6 +99,18 @@ pub enum UnitsCommand {
         unit: Option<String>,
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReportsCommand {
+    /// Bulk entry by the organiser from CSV or XLSX (`unit_code,day,<counter keys…>`), all or nothing.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        competition: String,
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -199,6 +224,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?;
             println!("{t}");
             Ok(())
+        }
+        Command::Reports(ReportsCommand::Import {
+            file,
+            competition,
+            reason,
+        }) => {
+            let state = AppState::from_config(config).await?;
+            crate::import::run_file(&state, &competition, &file, &reason).await
+        }
+        Command::Export {
+            competition,
+            format,
+            out,
+        } => {
+            let state = AppState::from_config(config).await?;
+            crate::export::run_file(&state, &competition, &format, &out).await
         }
         Command::RebuildRanking { competition } => rebuild(config, competition).await,
     }
@@ -332,5 +373,6 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {bind}"))?;
     tracing::info!(address = %listener.local_addr()?, ranking = state.ranking().kind(), "thidua serving");
     println!("thidua: http://{}", listener.local_addr()?);
+    crate::jobs::spawn_scheduler(state.clone());
     http::serve(state, listener).await
 }

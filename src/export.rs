@@ -155,8 +155,38 @@ pub async fn export(state: &AppState, selected: &Selected, format: ExportFormat)
     })
 }
 
+/// `thidua export --competition SLUG --format xlsx|csv|json --out FILE`.
+pub async fn run_file(
+    state: &AppState,
+    slug: &str,
+    format: &str,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let format = ExportFormat::parse(format)
+        .ok_or_else(|| anyhow::anyhow!("--format must be xlsx, csv or json, not {format:?}"))?;
+    let selected = state.competition(Some(slug))?;
+    let file = export(state, &selected, format)
+        .await
+        .map_err(|e| anyhow::anyhow!("export failed: {}", e.public_message()))?;
+    std::fs::write(out, &file.bytes)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    let kind = if selected.record.is_final() {
+        "final"
+    } else {
+        "provisional"
+    };
+    println!(
+        "{} standings of {slug} written to {} ({} bytes)",
+        kind,
+        out.display(),
+        file.bytes.len()
+    );
+    Ok(())
+}
+
 fn rate(view: Option<&CriterionView>) -> Option<f64> {
-    view.and_then(|v| v.rate_bp).map(|bp| f64::from(bp) / 10000.0)
+    view.and_then(|v| v.rate_bp)
+        .map(|bp| f64::from(bp) / 10000.0)
 }
 
 fn reason_label(reason: &str) -> &'static str {
@@ -184,7 +214,10 @@ fn sheet_name(wanted: &str, fallback: &str, taken: &mut Vec<String>) -> String {
         clean
     };
     let mut n = 2;
-    while taken.iter().any(|t| t.to_lowercase() == name.to_lowercase()) {
+    while taken
+        .iter()
+        .any(|t| t.to_lowercase() == name.to_lowercase())
+    {
         let suffix = format!(" ({n})");
         let base: String = name.chars().take(31 - suffix.chars().count()).collect();
         name = format!("{base}{suffix}");
@@ -228,7 +261,12 @@ impl Styles {
 }
 
 /// Title, organiser, dates, status and export time; returns the next free row.
-fn title_block(ws: &mut Worksheet, s: &Standings, st: &Styles, subtitle: &str) -> Result<u32, XlsxError> {
+fn title_block(
+    ws: &mut Worksheet,
+    s: &Standings,
+    st: &Styles,
+    subtitle: &str,
+) -> Result<u32, XlsxError> {
     let c = &s.selected.record.competition;
     ws.write_string_with_format(0, 0, &c.organizer, &st.bold)?;
     ws.write_string_with_format(1, 0, &c.name, &st.title)?;
@@ -260,7 +298,11 @@ pub fn xlsx(
         "Được xếp hạng".into(),
         "Chưa xếp hạng".into(),
     ];
-    headers.extend(c.criteria.iter().map(|k| format!("{} (toàn bảng)", k.label)));
+    headers.extend(
+        c.criteria
+            .iter()
+            .map(|k| format!("{} (toàn bảng)", k.label)),
+    );
     headers.push("Điểm toàn bảng".into());
     for (col, h) in headers.iter().enumerate() {
         ws.write_string_with_format(top, col as u16, h, &st.header)?;
@@ -275,7 +317,9 @@ pub fn xlsx(
         for (j, k) in c.criteria.iter().enumerate() {
             let col = 5 + j as u16;
             match board.totals.criteria.get(&k.key).and_then(|t| t.rate_bp) {
-                Some(bp) => ws.write_number_with_format(row, col, f64::from(bp) / 10000.0, &st.percent)?,
+                Some(bp) => {
+                    ws.write_number_with_format(row, col, f64::from(bp) / 10000.0, &st.percent)?
+                }
                 None => ws.write_blank(row, col, &st.text)?,
             };
         }
@@ -310,9 +354,7 @@ pub fn xlsx(
             headers.push(format!("{} — mẫu số", k.label));
             headers.push(format!("{} — tỷ lệ", k.label));
         }
-        headers.extend(
-            ["Điểm", "Xếp loại", "Số ngày báo cáo", "Ghi chú"].map(String::from),
-        );
+        headers.extend(["Điểm", "Xếp loại", "Số ngày báo cáo", "Ghi chú"].map(String::from));
         for (col, h) in headers.iter().enumerate() {
             ws.write_string_with_format(top, col as u16, h, &st.header)?;
         }
@@ -374,18 +416,23 @@ pub fn xlsx(
 
     let units: HashMap<i64, &crate::store::Unit> =
         s.selected.units.iter().map(|u| (u.id, u)).collect();
-    let unit_cells = |ws: &mut Worksheet, row: u32, col: u16, unit_id: i64| -> Result<(), XlsxError> {
-        let unit = units.get(&unit_id);
-        ws.write_string(row, col, unit.map(|u| u.code.as_str()).unwrap_or(""))?;
-        ws.write_string(row, col + 1, unit.map(|u| u.name.as_str()).unwrap_or(""))?;
-        ws.write_string(
-            row,
-            col + 2,
-            unit.map(|u| s.group_name(&u.group)).unwrap_or_default(),
-        )?;
-        Ok(())
+    let unit_cells =
+        |ws: &mut Worksheet, row: u32, col: u16, unit_id: i64| -> Result<(), XlsxError> {
+            let unit = units.get(&unit_id);
+            ws.write_string(row, col, unit.map(|u| u.code.as_str()).unwrap_or(""))?;
+            ws.write_string(row, col + 1, unit.map(|u| u.name.as_str()).unwrap_or(""))?;
+            ws.write_string(
+                row,
+                col + 2,
+                unit.map(|u| s.group_name(&u.group)).unwrap_or_default(),
+            )?;
+            Ok(())
+        };
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&s.tz())
+            .format("%d/%m/%Y %H:%M")
+            .to_string()
     };
-    let local = |t: DateTime<Utc>| t.with_timezone(&s.tz()).format("%d/%m/%Y %H:%M").to_string();
 
     // Daily figures: the current revision of every report.
     let ws = workbook.add_worksheet();
@@ -398,7 +445,15 @@ pub fn xlsx(
         "Nhóm".into(),
     ];
     headers.extend(c.counters.iter().map(|k| k.label.clone()));
-    headers.extend(["Lần cập nhật", "Báo cáo muộn", "Đã hiệu chỉnh", "Cập nhật lúc"].map(String::from));
+    headers.extend(
+        [
+            "Lần cập nhật",
+            "Báo cáo muộn",
+            "Đã hiệu chỉnh",
+            "Cập nhật lúc",
+        ]
+        .map(String::from),
+    );
     for (col, h) in headers.iter().enumerate() {
         ws.write_string_with_format(top, col as u16, h, &st.header)?;
     }
@@ -519,7 +574,14 @@ pub fn csv(s: &Standings) -> Result<Vec<u8>> {
             header.push(format!("{}_rate_percent", k.key));
         }
         header.extend(
-            ["score", "score_bp", "grade", "days_reported", "unranked_reason"].map(String::from),
+            [
+                "score",
+                "score_bp",
+                "grade",
+                "days_reported",
+                "unranked_reason",
+            ]
+            .map(String::from),
         );
         let fail = |e: csv::Error| AppError::Internal(e.into());
         w.write_record(&header).map_err(fail)?;
@@ -601,7 +663,10 @@ mod tests {
     #[test]
     fn sheet_names_are_valid_and_unique() {
         let mut taken = Vec::new();
-        assert_eq!(sheet_name("Sở, ban, ngành", "x", &mut taken), "Sở, ban, ngành");
+        assert_eq!(
+            sheet_name("Sở, ban, ngành", "x", &mut taken),
+            "Sở, ban, ngành"
+        );
         assert_eq!(sheet_name("A/B:C", "x", &mut taken), "ABC");
         assert_eq!(sheet_name("abc", "x", &mut taken), "abc (2)");
         let long = sheet_name(&"Ủy ban nhân dân ".repeat(5), "x", &mut taken);

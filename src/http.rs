@@ -71,7 +71,10 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
     spawn_upkeep(state.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async {
+            shutdown_signal().await;
+            events::end_all_streams();
+        })
         .await?;
     Ok(())
 }

@@ -182,6 +182,8 @@ pub struct BoardLabels {
     pub unit_code: &'static str,
     pub group: &'static str,
     pub current_standing: &'static str,
+    /// `{group}`.
+    pub rank_in_group: &'static str,
     pub chart_title: &'static str,
     pub chart_description: &'static str,
     pub daily_figures: &'static str,
@@ -193,6 +195,7 @@ pub struct BoardLabels {
     pub revision: &'static str,
     pub revised_at: &'static str,
     pub report_day: &'static str,
+    pub revision_source: &'static str,
     pub by_unit: &'static str,
     pub by_organizer: &'static str,
     pub no_revisions: &'static str,
@@ -248,6 +251,7 @@ const BOARD_VI: BoardLabels = BoardLabels {
     unit_code: "Mã đơn vị",
     group: "Khối",
     current_standing: "Thứ hạng hiện tại",
+    rank_in_group: "Hạng trong khối {group}",
     chart_title: "Tỷ lệ từng tiêu chí theo ngày",
     chart_description: "Biểu đồ đường: tỷ lệ của mỗi tiêu chí trong từng ngày, so với mức chỉ tiêu 100%.",
     daily_figures: "Số liệu theo ngày",
@@ -259,6 +263,7 @@ const BOARD_VI: BoardLabels = BoardLabels {
     revision: "Lần",
     revised_at: "Thời điểm",
     report_day: "Số liệu ngày",
+    revision_source: "Nguồn",
     by_unit: "Đơn vị gửi",
     by_organizer: "Ban tổ chức điều chỉnh",
     no_revisions: "Đơn vị chưa gửi số liệu.",
@@ -314,6 +319,7 @@ const BOARD_EN: BoardLabels = BoardLabels {
     unit_code: "Unit code",
     group: "Group",
     current_standing: "Current standing",
+    rank_in_group: "Rank in {group}",
     chart_title: "Each criterion's rate by day",
     chart_description: "Line chart: each criterion's rate on each day, against the 100% target.",
     daily_figures: "Daily figures",
@@ -325,6 +331,7 @@ const BOARD_EN: BoardLabels = BoardLabels {
     revision: "Revision",
     revised_at: "When",
     report_day: "Figures for",
+    revision_source: "Source",
     by_unit: "Sent by the unit",
     by_organizer: "Corrected by the organiser",
     no_revisions: "The unit has not sent figures yet.",
@@ -337,6 +344,153 @@ impl Lang {
         match self {
             Lang::Vi => &BOARD_VI,
             Lang::En => &BOARD_EN,
+        }
+    }
+}
+
+/// The unit form (`/report`) and its login.
+#[derive(Debug)]
+pub struct ReportLabels {
+    pub login_title: &'static str,
+    pub login_lead: &'static str,
+    pub unit_code: &'static str,
+    pub access_code: &'static str,
+    pub sign_in: &'static str,
+    pub lost_code: &'static str,
+    pub login_refused: &'static str,
+    pub form_title: &'static str,
+    pub sign_out: &'static str,
+    /// `{code}`.
+    pub unit_code_line: &'static str,
+    /// `{day}`.
+    pub saved: &'static str,
+    /// `{n}`.
+    pub revision_n: &'static str,
+    /// `{day}`.
+    pub unchanged: &'static str,
+    pub unchanged_note: &'static str,
+    pub rank_now: &'static str,
+    pub unranked: &'static str,
+    pub score: &'static str,
+    pub grade: &'static str,
+    pub days_reported: &'static str,
+    pub report_day: &'static str,
+    pub choose: &'static str,
+    /// `{n}`, `{total}`, `{date}`.
+    pub day_option: &'static str,
+    pub final_notice: &'static str,
+    /// `{day}`, `{deadline}`.
+    pub closed_notice: &'static str,
+    /// `{day}`, `{deadline}`.
+    pub deadline_hint: &'static str,
+    pub note_optional: &'static str,
+    /// `{day}`.
+    pub send: &'static str,
+    pub invalid_form: &'static str,
+    pub history: &'static str,
+    pub no_history: &'static str,
+    pub day: &'static str,
+    pub revision: &'static str,
+    pub corrected: &'static str,
+    pub late: &'static str,
+    /// `{n}`.
+    pub all_revisions: &'static str,
+    pub by_unit: &'static str,
+    /// `{name}`.
+    pub by_organizer: &'static str,
+    pub reason: &'static str,
+    pub note: &'static str,
+}
+
+const REPORT_VI: ReportLabels = ReportLabels {
+    login_title: "Đăng nhập báo cáo số liệu",
+    login_lead: "Dành cho cán bộ của đơn vị: nhập mã đơn vị và mã truy cập do Sở Nội vụ cấp.",
+    unit_code: "Mã đơn vị",
+    access_code: "Mã truy cập",
+    sign_in: "Đăng nhập",
+    lost_code: "Mất mã truy cập? Liên hệ Sở Nội vụ để được cấp lại. Hệ thống của đơn vị cũng có thể gửi số liệu qua API với cùng mã truy cập.",
+    login_refused: "Mã đơn vị hoặc mã truy cập không đúng.",
+    form_title: "Báo cáo số liệu",
+    sign_out: "Đăng xuất",
+    unit_code_line: "Mã đơn vị {code}",
+    saved: "Đã lưu số liệu ngày {day}",
+    revision_n: "(lần cập nhật thứ {n})",
+    unchanged: "Số liệu ngày {day} không thay đổi",
+    unchanged_note: "giống hệt lần báo cáo trước, không tạo bản mới.",
+    rank_now: "Hạng hiện tại",
+    unranked: "Chưa được xếp hạng",
+    score: "Điểm",
+    grade: "Xếp loại",
+    days_reported: "Số ngày đã báo cáo",
+    report_day: "Ngày báo cáo",
+    choose: "Chọn",
+    day_option: "Ngày {n}/{total} — {date}",
+    final_notice: "Cuộc thi đã có kết quả chính thức; không thể thay đổi số liệu.",
+    closed_notice: "Đã hết hạn báo cáo ngày {day} ({deadline}). Nếu cần sửa, đề nghị Sở Nội vụ cập nhật thay đơn vị.",
+    deadline_hint: "Hạn chót báo cáo ngày {day}: {deadline}. Gửi lại trước hạn để sửa số liệu.",
+    note_optional: "Ghi chú (không bắt buộc)",
+    send: "Gửi số liệu ngày {day}",
+    invalid_form: "Số liệu chưa hợp lệ, vui lòng sửa các ô được đánh dấu.",
+    history: "Lịch sử báo cáo",
+    no_history: "Đơn vị chưa báo cáo ngày nào.",
+    day: "Ngày",
+    revision: "Lần cập nhật",
+    corrected: "Đã sửa",
+    late: "Trễ hạn",
+    all_revisions: "Tất cả các lần cập nhật ({n})",
+    by_unit: "Đơn vị",
+    by_organizer: "Ban tổ chức ({name})",
+    reason: "Lý do",
+    note: "Ghi chú",
+};
+
+const REPORT_EN: ReportLabels = ReportLabels {
+    login_title: "Sign in to report figures",
+    login_lead: "For unit staff: enter the unit code and the access code issued by the Department of Home Affairs.",
+    unit_code: "Unit code",
+    access_code: "Access code",
+    sign_in: "Sign in",
+    lost_code: "Lost the access code? Ask the Department of Home Affairs for a new one. The unit's own system can also post figures over the API with the same code.",
+    login_refused: "Wrong unit code or access code.",
+    form_title: "Report figures",
+    sign_out: "Sign out",
+    unit_code_line: "Unit code {code}",
+    saved: "Figures for {day} saved",
+    revision_n: "(revision {n})",
+    unchanged: "Figures for {day} unchanged",
+    unchanged_note: "identical to the previous report; no new revision.",
+    rank_now: "Current rank",
+    unranked: "Not ranked yet",
+    score: "Score",
+    grade: "Grade",
+    days_reported: "Days reported",
+    report_day: "Day",
+    choose: "Open",
+    day_option: "Day {n}/{total} — {date}",
+    final_notice: "The competition's results are final; figures can no longer change.",
+    closed_notice: "Reporting for {day} closed at {deadline}. To correct it, ask the Department of Home Affairs.",
+    deadline_hint: "Deadline for {day}: {deadline}. Send again before it to correct your figures.",
+    note_optional: "Note (optional)",
+    send: "Send figures for {day}",
+    invalid_form: "Some figures are not valid; please fix the marked fields.",
+    history: "Reporting history",
+    no_history: "The unit has not reported any day yet.",
+    day: "Day",
+    revision: "Revision",
+    corrected: "Corrected",
+    late: "Late",
+    all_revisions: "Every revision ({n})",
+    by_unit: "Unit",
+    by_organizer: "Organiser ({name})",
+    reason: "Reason",
+    note: "Note",
+};
+
+impl Lang {
+    pub fn report(self) -> &'static ReportLabels {
+        match self {
+            Lang::Vi => &REPORT_VI,
+            Lang::En => &REPORT_EN,
         }
     }
 }

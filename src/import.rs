@@ -95,7 +95,20 @@ fn read_csv(bytes: &[u8]) -> Result<Table> {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
             AppError::BadRequest(format!("Không đọc được tệp CSV ở dòng {line}"))
         })?;
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        // The reader's position is where it began reading, before any blank
+        // lines it skipped; count those so that numbers match the editor's.
+        let (mut line, mut at) = record
+            .position()
+            .map(|p| (p.line() as usize, p.byte() as usize))
+            .unwrap_or((0, usize::MAX));
+        while let Some(b) = text
+            .as_bytes()
+            .get(at)
+            .filter(|b| **b == b'\n' || **b == b'\r')
+        {
+            line += usize::from(*b == b'\n');
+            at += 1;
+        }
         rows.push((line, record.iter().map(str::to_string).collect()));
         if rows.len() > MAX_LINES {
             return Err(too_many());
@@ -398,6 +411,48 @@ pub async fn import(
     Ok(summary)
 }
 
+/// `thidua reports import FILE --competition SLUG --reason TEXT`: every bad
+/// line on stderr, then a one-line reason; or a summary on stdout.
+pub async fn run_file(
+    state: &AppState,
+    slug: &str,
+    path: &std::path::Path,
+    reason: &str,
+) -> anyhow::Result<()> {
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let selected = state.competition(Some(slug))?;
+    eprintln!("{}: validating…", path.display());
+    match import(state, &selected, &bytes, "cli", reason, None).await {
+        Ok(s) => {
+            println!(
+                "{} lines imported: {} new, {} updated, {} unchanged ({} late)",
+                s.lines, s.created, s.updated, s.unchanged, s.late
+            );
+            Ok(())
+        }
+        Err(AppError::Validation { message, fields }) => {
+            let mut lines: Vec<(usize, &String, &String)> = fields
+                .iter()
+                .map(|(k, v)| {
+                    let n = k.strip_prefix("line.").and_then(|n| n.parse().ok());
+                    (n.unwrap_or(0), k, v)
+                })
+                .collect();
+            lines.sort();
+            for (n, key, problem) in lines {
+                if n > 0 {
+                    eprintln!("line {n}: {problem}");
+                } else {
+                    eprintln!("{key}: {problem}");
+                }
+            }
+            anyhow::bail!("{}: {message}", path.display())
+        }
+        Err(e) => anyhow::bail!("{}: {}", path.display(), e.public_message()),
+    }
+}
+
 /// An XLSX template for one group (or every unit) and one day: the header
 /// row the import expects, one row per active unit with its name, and a
 /// sheet explaining each counter.
@@ -455,10 +510,22 @@ fn build_template(
     help.write_string_with_format(0, 1, "Ý nghĩa", &header)?;
     let mut meanings: BTreeMap<usize, (String, String)> = BTreeMap::new();
     meanings.insert(0, ("unit_code".into(), "Mã đơn vị (không sửa)".into()));
-    meanings.insert(1, ("unit_name".into(), "Tên đơn vị (chỉ để đối chiếu, không được nhập)".into()));
+    meanings.insert(
+        1,
+        (
+            "unit_name".into(),
+            "Tên đơn vị (chỉ để đối chiếu, không được nhập)".into(),
+        ),
+    );
     meanings.insert(2, ("day".into(), "Ngày số liệu, dạng YYYY-MM-DD".into()));
     for (i, c) in competition.counters.iter().enumerate() {
-        meanings.insert(3 + i, (c.key.clone(), format!("{} (số nguyên ≥ 0, bắt buộc)", c.label)));
+        meanings.insert(
+            3 + i,
+            (
+                c.key.clone(),
+                format!("{} (số nguyên ≥ 0, bắt buộc)", c.label),
+            ),
+        );
     }
     meanings.insert(
         3 + competition.counters.len(),
@@ -479,11 +546,14 @@ mod tests {
 
     #[test]
     fn csv_keeps_line_numbers_and_drops_the_bom() {
-        let t = read_table("\u{feff}unit_code,day\nA,2025-10-06\n\nB,2025-10-07\n".as_bytes())
-            .unwrap();
+        let t = read_table(
+            "\u{feff}unit_code,day\r\nA,2025-10-06\r\n\r\nB,2025-10-07\r\nC,x\r\n\n\nD,y\n"
+                .as_bytes(),
+        )
+        .unwrap();
         assert_eq!(t.header, ["unit_code", "day"]);
-        assert_eq!(t.rows[0].0, 2);
-        assert_eq!(t.rows.last().unwrap().0, 4);
+        let lines: Vec<usize> = t.rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, [2, 4, 5, 8]);
     }
 
     #[test]
@@ -491,11 +561,8 @@ mod tests {
         assert_eq!(cell_text(&Data::Float(12.0)), "12");
         assert_eq!(cell_text(&Data::Float(1.5)), "1.5");
         assert_eq!(cell_text(&Data::String(" x ".into())), "x");
-        let date = calamine::ExcelDateTime::new(
-            45936.0,
-            calamine::ExcelDateTimeType::DateTime,
-            false,
-        );
+        let date =
+            calamine::ExcelDateTime::new(45936.0, calamine::ExcelDateTimeType::DateTime, false);
         assert_eq!(cell_text(&Data::DateTime(date)), "2025-10-06");
     }
 

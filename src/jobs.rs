@@ -48,8 +48,9 @@ pub enum Task {
     CloseDay(NaiveDate),
     /// Remind the units that have not reported that day.
     Remind(NaiveDate),
-    /// Record that the public board froze at `freeze_at`.
-    Freeze,
+    /// Record that the public board froze at `freeze_at` (the instant is
+    /// part of the key: a competition file moving `freeze_at` gets a new run).
+    Freeze(DateTime<Utc>),
     /// Finalize at the last deadline (`auto_finalize`).
     Finalize,
 }
@@ -59,7 +60,7 @@ impl Task {
         match self {
             Task::CloseDay(_) => "close",
             Task::Remind(_) => "remind",
-            Task::Freeze => "freeze",
+            Task::Freeze(_) => "freeze",
             Task::Finalize => "finalize",
         }
     }
@@ -68,7 +69,12 @@ impl Task {
     pub fn run_key(&self, slug: &str) -> String {
         match self {
             Task::CloseDay(d) | Task::Remind(d) => format!("{}:{slug}:{d}", self.job()),
-            Task::Freeze | Task::Finalize => format!("{}:{slug}", self.job()),
+            Task::Freeze(at) => format!(
+                "{}:{slug}:{}",
+                self.job(),
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            Task::Finalize => format!("{}:{slug}", self.job()),
         }
     }
 }
@@ -119,7 +125,7 @@ pub fn schedule(record: &CompetitionRecord, reminder_at: NaiveTime) -> Vec<Sched
     if let Some(at) = c.freeze_at {
         tasks.push(Scheduled {
             at,
-            task: Task::Freeze,
+            task: Task::Freeze(at),
         });
     }
     if c.auto_finalize {
@@ -131,22 +137,24 @@ pub fn schedule(record: &CompetitionRecord, reminder_at: NaiveTime) -> Vec<Sched
     let order = |t: &Task| match t {
         Task::Remind(_) => 0,
         Task::CloseDay(_) => 1,
-        Task::Freeze => 2,
+        Task::Freeze(_) => 2,
         Task::Finalize => 3,
     };
     tasks.sort_by_key(|s| (s.at, order(&s.task)));
     tasks
 }
 
-/// The tasks whose time has come at `now`. A reminder whose day has already
-/// closed is dropped rather than caught up: nobody can report any more.
+/// The tasks whose time has come at `now`. A reminder is caught up only on
+/// its own day: after midnight it would wake people for "today" wrongly.
 pub fn due(record: &CompetitionRecord, reminder_at: NaiveTime, now: DateTime<Utc>) -> Vec<Task> {
     let c = &record.competition;
     schedule(record, reminder_at)
         .into_iter()
         .filter(|s| s.at <= now)
         .filter(|s| match s.task {
-            Task::Remind(day) => now < c.deadline(day) && !record.is_final(),
+            Task::Remind(day) => {
+                c.local_date(now) == day && now < c.deadline(day) && !record.is_final()
+            }
             Task::Finalize => !record.is_final(),
             _ => true,
         })
@@ -167,24 +175,35 @@ pub struct RunReport {
 pub async fn run_due(state: &AppState) -> RunReport {
     let reminder_at = reminder_time(&state.config().reminder_at);
     let mut report = RunReport::default();
+    let claimed = match state
+        .store()
+        .claimed_runs(
+            &["close", "remind", "freeze", "finalize"],
+            state.now() - LEASE,
+        )
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            report.failed.push(("*".into(), e.to_string()));
+            return report;
+        }
+    };
     let ids: Vec<i64> = state.catalog().competitions.iter().map(|c| c.id).collect();
     for id in ids {
-        // Re-read for every competition: an earlier task (finalize) may have changed it.
         let Some(selected) = state.competition_by_id(id) else {
             continue;
         };
         let slug = selected.record.competition.slug.clone();
         for task in due(&selected.record, reminder_at, state.now()) {
             let key = task.run_key(&slug);
-            match state.store().job_claimed(task.job(), &key).await {
-                Ok(true) => continue,
-                Ok(false) => {}
-                Err(e) => {
-                    report.failed.push((key, e.to_string()));
-                    continue;
-                }
+            if claimed.contains(&key) {
+                continue;
             }
-            let selected = state.competition_by_id(id).unwrap_or_else(|| selected.clone());
+            // Re-read: an earlier task (a close, finalize) may have reloaded it.
+            let selected = state
+                .competition_by_id(id)
+                .unwrap_or_else(|| selected.clone());
             match once(state, task.job(), &key, || run_task(state, &selected, task)).await {
                 Ok(true) => report.ran.push(key),
                 Ok(false) => {}
@@ -202,19 +221,28 @@ async fn run_task(state: &AppState, selected: &Selected, task: Task) -> anyhow::
     match task {
         Task::CloseDay(day) => close_day(state, selected, day).await.map(drop),
         Task::Remind(day) => remind(state, selected, day).await.map(drop),
-        Task::Freeze => record_freeze(state, selected).await,
+        Task::Freeze(_) => record_freeze(state, selected).await,
         Task::Finalize => auto_finalize(state, selected).await.map(drop),
     }
 }
 
 /// Claims `(job, run_key)` and runs `work` if this instance won the claim.
 /// Returns whether it ran here.
-pub async fn once<F, Fut>(state: &AppState, job: &'static str, key: &str, work: F) -> anyhow::Result<bool>
+pub async fn once<F, Fut>(
+    state: &AppState,
+    job: &'static str,
+    key: &str,
+    work: F,
+) -> anyhow::Result<bool>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
-    if !state.store().claim_job(job, key, state.now(), LEASE).await? {
+    if !state
+        .store()
+        .claim_job(job, key, state.now(), LEASE)
+        .await?
+    {
         return Ok(false);
     }
     let span = tracing::info_span!("job", job, run_key = %key);
@@ -430,7 +458,13 @@ pub async fn deliver(
 /// (`CompetitionRecord::freeze_instant`); this records the event once.
 pub async fn record_freeze(state: &AppState, selected: &Selected) -> anyhow::Result<()> {
     let at = selected.record.competition.freeze_at;
-    audit(state, selected, "competition.freeze", &json!({"freeze_at": at})).await?;
+    audit(
+        state,
+        selected,
+        "competition.freeze",
+        &json!({"freeze_at": at}),
+    )
+    .await?;
     state.reload().await?;
     Ok(())
 }
@@ -465,8 +499,18 @@ pub async fn reconcile(state: &AppState) -> anyhow::Result<Option<usize>> {
         return Ok(None);
     }
     crate::metrics::reconcile_drift(drift);
+    if let Err(e) = state
+        .store()
+        .prune_job_runs("reconcile", state.now() - Duration::days(1))
+        .await
+    {
+        tracing::debug!(error = %e, "old reconciliation runs not pruned");
+    }
     if drift > 0 {
-        tracing::warn!(drift, "reconciliation found the ranking out of step with the store; rebuilt");
+        tracing::warn!(
+            drift,
+            "reconciliation found the ranking out of step with the store; rebuilt"
+        );
     } else {
         tracing::debug!("reconciliation: no drift");
     }
@@ -487,7 +531,9 @@ pub fn spawn_scheduler(state: AppState) {
                 std::future::pending::<()>().await;
                 drop(scheduler);
             }
-            Err(e) => tracing::error!(error = %e, "scheduler did not start; jobs run only at start-up"),
+            Err(e) => {
+                tracing::error!(error = %e, "scheduler did not start; jobs run only at start-up")
+            }
         }
     });
 }

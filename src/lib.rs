@@ -11,6 +11,8 @@
 //!   ranking in step with the store.
 //! - [`leaderboard`]: the board as the public and exports see it.
 //! - [`state`]: what every request shares; [`http`]: the web service.
+//! - [`i18n`]: every page label in Vietnamese and English; [`chart`]: the
+//!   geometry of the unit page's server-drawn SVG chart.
 //! - [`cli`] and [`demo`]: the `thidua` command and its demo competition.
 
 pub mod chart;

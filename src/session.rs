@@ -229,10 +229,7 @@ pub async fn admin_from_request(parts: &Parts, state: &AppState) -> Result<Optio
         return Ok(None);
     };
     if parts.method != Method::GET && parts.method != Method::HEAD {
-        let presented = parts
-            .headers
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok());
+        let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
         session.check_csrf(presented)?;
     }
     Ok(Some(session.subject))

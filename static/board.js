@@ -142,12 +142,17 @@
         setMeter(holder, e.criteria[c.key], c);
       });
     });
-    tr.querySelector('td.score').textContent = decimal(e.score_bp);
+    var score = tr.querySelector('td.score');
+    score.textContent = '';
+    score.appendChild(el('span', 'score-n', decimal(e.score_bp)));
     var grade = tr.querySelector('td.grade');
     grade.textContent = '';
     if (e.grade) {
       var i = cfg.grades.indexOf(e.grade);
-      grade.appendChild(el('span', 'badge' + (i >= 0 ? ' grade-' + Math.min(i, 4) : ''), e.grade));
+      var kind = i >= 0 ? ' grade-' + Math.min(i, 4) : '';
+      grade.appendChild(el('span', 'badge' + kind, e.grade));
+      score.appendChild(document.createTextNode(' '));
+      score.appendChild(el('span', 'badge grade-inline' + kind, e.grade));
     }
     tr.querySelector('td.days').textContent = e.days_reported;
     var after = e.rank + '/' + e.score_bp + '/' + e.days_reported;
@@ -336,7 +341,7 @@
   }
 
   if (window.EventSource) {
-    var events = new EventSource(url('/events', {}));
+    var events = new EventSource(url('/events', { since: cfg.version }));
     events.addEventListener('open', function () { setLive('live'); });
     events.addEventListener('error', function () { setLive('offline'); });
     events.addEventListener('board', function () { setLive('live'); refresh(); });

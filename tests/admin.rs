@@ -29,7 +29,12 @@ async fn with_organizer(app: &TestApp) -> Web {
     web
 }
 
-async fn post_api(app: &TestApp, path: &str, bearer: Option<&str>, body: Option<Value>) -> (u16, Value) {
+async fn post_api(
+    app: &TestApp,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut request = app.client.post(app.url(path));
     if let Some(t) = bearer {
         request = request.bearer_auth(t);
@@ -57,7 +62,12 @@ fn correction<'a>(
         "counters.results_issued",
         "counters.results_signed",
     ];
-    let mut fields = vec![("csrf", csrf), ("unit", unit), ("day", day), ("reason", reason)];
+    let mut fields = vec![
+        ("csrf", csrf),
+        ("unit", unit),
+        ("day", day),
+        ("reason", reason),
+    ];
     fields.extend(keys.into_iter().zip(values));
     fields
 }
@@ -72,7 +82,11 @@ async fn admin_pages_and_endpoints_refuse_anonymous_and_unit_credentials() {
             assert_eq!(page.status, 303, "{path}");
             assert_eq!(page.location.as_deref(), Some("/admin/login"), "{path}");
         }
-        for path in ["/admin/competition/finalize", "/admin/tokens", "/admin/report"] {
+        for path in [
+            "/admin/competition/finalize",
+            "/admin/tokens",
+            "/admin/report",
+        ] {
             let page = anonymous.post_form(path, &[("confirm", "1")]).await;
             assert_eq!(page.status, 303, "{path}");
         }
@@ -105,7 +119,9 @@ async fn admin_pages_and_endpoints_refuse_anonymous_and_unit_credentials() {
         let unit = Web::new(&app);
         assert_eq!(unit.login_unit("SNV", app.token("SNV")).await.status, 303);
         assert_eq!(unit.get("/admin").await.status, 403);
-        let page = unit.post_form("/admin/competition/finalize", &[("confirm", "1")]).await;
+        let page = unit
+            .post_form("/admin/competition/finalize", &[("confirm", "1")])
+            .await;
         assert_eq!(page.status, 403);
         let cookie = format!("thidua_unit={}", unit.cookie("thidua_unit").unwrap());
         let response = app
@@ -150,7 +166,10 @@ async fn an_organiser_corrects_a_day_with_a_reason_and_it_is_audited() {
 
         let form = web.get("/admin/report?unit=STC&day=2025-10-06").await;
         assert_eq!(form.status, 200);
-        assert!(form.body.contains("name=\"counters.received_online\" value=\"5\""));
+        assert!(
+            form.body
+                .contains("name=\"counters.received_online\" value=\"5\"")
+        );
         let csrf = form.csrf();
         let before = app.revision_count().await;
 
@@ -158,7 +177,13 @@ async fn an_organiser_corrects_a_day_with_a_reason_and_it_is_audited() {
         let page = web
             .post_form(
                 "/admin/report",
-                &correction(&csrf, "STC", "2025-10-06", ["10", "9", "4", "4", "8", "8"], " "),
+                &correction(
+                    &csrf,
+                    "STC",
+                    "2025-10-06",
+                    ["10", "9", "4", "4", "8", "8"],
+                    " ",
+                ),
             )
             .await;
         assert_eq!(page.status, 422);
@@ -167,7 +192,13 @@ async fn an_organiser_corrects_a_day_with_a_reason_and_it_is_audited() {
         let page = web
             .post_form(
                 "/admin/report",
-                &correction("", "STC", "2025-10-06", ["10", "9", "4", "4", "8", "8"], "lý do"),
+                &correction(
+                    "",
+                    "STC",
+                    "2025-10-06",
+                    ["10", "9", "4", "4", "8", "8"],
+                    "lý do",
+                ),
             )
             .await;
         assert_eq!(page.status, 403);
@@ -175,7 +206,13 @@ async fn an_organiser_corrects_a_day_with_a_reason_and_it_is_audited() {
         let page = web
             .post_form(
                 "/admin/report",
-                &correction(&csrf, "STC", "2025-10-06", ["10", "11", "4", "4", "8", "8"], "sửa"),
+                &correction(
+                    &csrf,
+                    "STC",
+                    "2025-10-06",
+                    ["10", "11", "4", "4", "8", "8"],
+                    "sửa",
+                ),
             )
             .await;
         assert_eq!(page.status, 422);
@@ -186,12 +223,21 @@ async fn an_organiser_corrects_a_day_with_a_reason_and_it_is_audited() {
         app.clock.advance(chrono::Duration::days(2));
         // (A new working day: sign in again.)
         let web = with_organizer(&app).await;
-        let csrf = web.get("/admin/report?unit=STC&day=2025-10-06").await.csrf();
+        let csrf = web
+            .get("/admin/report?unit=STC&day=2025-10-06")
+            .await
+            .csrf();
         let reason = "Đơn vị gửi công văn <b>đính chính</b> số 12/CV";
         let page = web
             .post_form(
                 "/admin/report",
-                &correction(&csrf, "STC", "2025-10-06", ["10", "9", "4", "4", "8", "8"], reason),
+                &correction(
+                    &csrf,
+                    "STC",
+                    "2025-10-06",
+                    ["10", "9", "4", "4", "8", "8"],
+                    reason,
+                ),
             )
             .await;
         assert_eq!(page.status, 200, "{}", page.body);
@@ -213,15 +259,22 @@ async fn an_organiser_corrects_a_day_with_a_reason_and_it_is_audited() {
         assert_eq!(audit.status, 200);
         assert!(audit.body.contains(ADMIN));
         assert!(audit.body.contains("Nhập/sửa số liệu thay đơn vị"));
-        assert!(audit.body.contains("&#60;b&#62;đính chính&#60;/b&#62;"), "{}", audit.body);
+        assert!(
+            audit.body.contains("&#60;b&#62;đính chính&#60;/b&#62;"),
+            "{}",
+            audit.body
+        );
         assert!(!audit.body.contains("<b>đính chính"));
         let none = web.get("/admin/audit?q=kh%C3%B4ng-c%C3%B3-g%C3%AC").await;
         assert!(!none.body.contains("đính chính"));
 
         // The matrix marks the day corrected; the unit sees it in its history.
         let dashboard = web.get("/admin").await;
-        assert!(dashboard.body.contains("cell corrected"));
-        assert!(dashboard.body.contains("Thiếu"), "day 2 has passed its deadline");
+        assert!(dashboard.body.contains("st st-corrected"));
+        assert!(
+            dashboard.body.contains("Thiếu"),
+            "day 2 has passed its deadline"
+        );
         let revisions = app
             .state
             .store()
@@ -240,7 +293,10 @@ async fn after_finalize_the_standings_never_change() {
         let app = spawn_app(backend).await;
         for (code, online) in [("SNV", 9), ("STC", 7), ("SXD", 10)] {
             let (status, _) = app
-                .post_report(code, &report("2025-10-06", counters(10, online, 2, 2, 5, 5)))
+                .post_report(
+                    code,
+                    &report("2025-10-06", counters(10, online, 2, 2, 5, 5)),
+                )
                 .await;
             assert_eq!(status, 201);
         }
@@ -282,11 +338,20 @@ async fn after_finalize_the_standings_never_change() {
         assert_eq!(status, 409, "{body}");
         assert_eq!(body["error"]["code"], "competition_final");
         let web = with_organizer(&app).await;
-        let csrf = web.get("/admin/report?unit=STC&day=2025-10-06").await.csrf();
+        let csrf = web
+            .get("/admin/report?unit=STC&day=2025-10-06")
+            .await
+            .csrf();
         let page = web
             .post_form(
                 "/admin/report",
-                &correction(&csrf, "STC", "2025-10-06", ["10", "10", "2", "2", "5", "5"], "sửa"),
+                &correction(
+                    &csrf,
+                    "STC",
+                    "2025-10-06",
+                    ["10", "10", "2", "2", "5", "5"],
+                    "sửa",
+                ),
             )
             .await;
         assert_eq!(page.status, 409);
@@ -313,7 +378,11 @@ async fn after_finalize_the_standings_never_change() {
 
         // Later days and a moving clock do not move the final board.
         app.clock.advance(chrono::Duration::days(1));
-        assert_eq!(fetch().await, frozen, "final standings are byte-for-byte unchanged");
+        assert_eq!(
+            fetch().await,
+            frozen,
+            "final standings are byte-for-byte unchanged"
+        );
         let html = app.client.get(app.url("/")).send().await.unwrap();
         assert_eq!(html.status(), 200);
 
@@ -376,7 +445,10 @@ async fn freeze_and_finalize_from_the_dashboard() {
     };
     assert!(!listed(&public, "STC"), "public board frozen");
     let dashboard = web.get("/admin").await;
-    assert!(dashboard.body.contains("Sở Tài chính</li>") || dashboard.body.contains("Sở Tài chính <span"));
+    assert!(
+        dashboard.body.contains("Sở Tài chính</li>")
+            || dashboard.body.contains("Sở Tài chính <span")
+    );
 
     // Finalize needs the confirmation box.
     let not_yet = web
@@ -385,7 +457,10 @@ async fn freeze_and_finalize_from_the_dashboard() {
     assert!(not_yet.location.unwrap().contains("done=confirm"));
     assert!(!app.state.competition(None).unwrap().record.is_final());
     let done = web
-        .post_form("/admin/competition/finalize", &[("csrf", &csrf), ("confirm", "1")])
+        .post_form(
+            "/admin/competition/finalize",
+            &[("csrf", &csrf), ("confirm", "1")],
+        )
         .await;
     assert!(done.location.unwrap().contains("done=finalize"));
     assert!(app.state.competition(None).unwrap().record.is_final());
@@ -449,11 +524,20 @@ async fn rotating_a_token_retires_the_old_one() {
             .unwrap();
         assert_eq!(fresh.status(), 201);
         // The unit's open web session ended with its old code.
-        assert!(!unit.get("/report").await.body.contains("name=\"counters.received\""));
+        assert!(
+            !unit
+                .get("/report")
+                .await
+                .body
+                .contains("name=\"counters.received\"")
+        );
 
         // All at once, as a CSV download.
         let csv = web
-            .post_form("/admin/tokens", &[("csrf", &csrf), ("unit", ""), ("format", "csv")])
+            .post_form(
+                "/admin/tokens",
+                &[("csrf", &csrf), ("unit", ""), ("format", "csv")],
+            )
             .await;
         assert_eq!(csv.status, 200);
         assert!(csv.content_type.starts_with("text/csv"));
@@ -502,7 +586,10 @@ async fn units_are_added_renamed_and_deactivated_never_deleted() {
             .await;
         assert_eq!(added.status, 303, "{}", added.body);
         let list = web.get("/admin/units").await;
-        assert!(list.body.contains("Ban Quản lý Khu kinh tế &#60;Đồng Đăng&#62;"));
+        assert!(
+            list.body
+                .contains("Ban Quản lý Khu kinh tế &#60;Đồng Đăng&#62;")
+        );
         assert!(!list.body.contains("<Đồng Đăng>"));
         let selected = app.state.competition(None).unwrap();
         assert!(selected.unit("BQL-KKT").is_some());
@@ -510,14 +597,24 @@ async fn units_are_added_renamed_and_deactivated_never_deleted() {
         let duplicate = web
             .post_form(
                 "/admin/units",
-                &[("csrf", &csrf), ("code", "STC"), ("name", "X"), ("group", "so-nganh")],
+                &[
+                    ("csrf", &csrf),
+                    ("code", "STC"),
+                    ("name", "X"),
+                    ("group", "so-nganh"),
+                ],
             )
             .await;
         assert_eq!(duplicate.status, 422);
         let bad_group = web
             .post_form(
                 "/admin/units",
-                &[("csrf", &csrf), ("code", "NEW1"), ("name", "X"), ("group", "không-có")],
+                &[
+                    ("csrf", &csrf),
+                    ("code", "NEW1"),
+                    ("name", "X"),
+                    ("group", "không-có"),
+                ],
             )
             .await;
         assert_eq!(bad_group.status, 422);
@@ -526,7 +623,11 @@ async fn units_are_added_renamed_and_deactivated_never_deleted() {
         let updated = web
             .post_form(
                 "/admin/units/STC",
-                &[("csrf", &csrf), ("name", "Sở Tài chính tỉnh"), ("group", "so-nganh")],
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Sở Tài chính tỉnh"),
+                    ("group", "so-nganh"),
+                ],
             )
             .await;
         assert_eq!(updated.status, 303);
@@ -551,7 +652,12 @@ async fn units_are_added_renamed_and_deactivated_never_deleted() {
             .await;
         assert_eq!(refused.status, 403);
         assert_eq!(
-            app.state.competition(None).unwrap().unit("SNV").unwrap().name,
+            app.state
+                .competition(None)
+                .unwrap()
+                .unit("SNV")
+                .unwrap()
+                .name,
             "Sở Nội vụ"
         );
         let audit = web.get("/admin/audit").await;

@@ -154,7 +154,7 @@ async fn a_posted_report_changes_the_open_board_within_two_seconds() {
         eventually(
             c,
             "var r = document.querySelector('#rows tr[data-code=\"06019\"]'); \
-             return !!r && r.querySelector('td.score').textContent === '100,00' \
+             return !!r && r.querySelector('td.score .score-n').textContent === '100,00' \
                  && r.querySelector('.rank-n').textContent === '1'",
             Duration::from_secs(2)
         )
@@ -175,7 +175,7 @@ async fn a_posted_report_changes_the_open_board_within_two_seconds() {
         eventually(
             c,
             "var r = document.querySelector('#rows tr[data-code=\"SNV\"]'); \
-             return r.querySelector('td.score').textContent === '100,00' \
+             return r.querySelector('td.score .score-n').textContent === '100,00' \
                  && r.querySelector('.rank-n').textContent === '1' \
                  && r.querySelector('td.crit[data-key=\"digital_signing\"] .rate').textContent === '100,00%'",
             Duration::from_secs(2)
@@ -183,7 +183,7 @@ async fn a_posted_report_changes_the_open_board_within_two_seconds() {
         .await,
         "the corrected row did not change within 2 s"
     );
-    let order = texts(c, "#rows tr td.score").await;
+    let order = texts(c, "#rows tr td.score .score-n").await;
     assert_eq!(order, ["100,00", "100,00", "100,00", "90,00"]);
     assert_eq!(
         js(c, "return window.__notReloaded").await,
@@ -318,7 +318,28 @@ async fn pages_fit_a_phone_and_a_wall_screen() {
         return;
     };
     let app = seeded_app().await;
+    // Day 2, after day 1's deadline and closing: rank changes show.
+    app.clock
+        .set(support::first_morning() + chrono::Duration::days(1));
+    let selected = app.state.competition(None).unwrap();
+    thidua::jobs::close_day(&app.state, &selected, support::day("2025-10-06"))
+        .await
+        .unwrap();
+    for (code, c) in [
+        ("SNV", counters(200, 200, 50, 50, 200, 200)),
+        ("06040", counters(100, 90, 40, 30, 80, 70)),
+    ] {
+        let (status, body) = app.post_report(code, &report("2025-10-07", c)).await;
+        assert_eq!(status, 201, "{body}");
+    }
     let c = &browser.client;
+    c.goto(&app.url("/")).await.unwrap();
+    assert_eq!(texts(c, ".progress").await, ["Ngày 2/5"]);
+    let changes = js(c, "return Array.from(document.querySelectorAll('#rows tr')).map(r => r.dataset.code + ':' + r.querySelector('.change').className).join()").await;
+    assert_eq!(
+        changes,
+        "06001:change change-same,SNV:change change-up,06040:change change-down"
+    );
     for (width, height) in [(360, 800), (1920, 1080)] {
         browser.resize(width, height).await;
         for (path, name) in [("/", "board"), ("/units/06040", "unit-06040")] {
@@ -341,5 +362,44 @@ async fn pages_fit_a_phone_and_a_wall_screen() {
         "{:?}",
         browser.console_errors().await
     );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_wall_screen_cycles_through_the_boards_by_itself() {
+    let Some(browser) = Browser::open(1920, 1080).await else {
+        return;
+    };
+    let app = seeded_app().await;
+    let c = &browser.client;
+    c.goto(&app.url("/?tv=1")).await.unwrap();
+    js(c, "window.__notReloaded = true; return true").await;
+    assert_eq!(
+        js(c, "return document.documentElement.className").await,
+        "tv"
+    );
+    let caption = "return document.getElementById('board-caption').textContent";
+    assert_eq!(js(c, caption).await, "Xếp hạng — Tất cả");
+    // About every 15 s the next group's board replaces the current one.
+    assert!(
+        eventually(
+            c,
+            "return document.getElementById('board-caption').textContent === 'Xếp hạng — Sở, ban, ngành' \
+             && Array.from(document.querySelectorAll('#rows tr')).map(r => r.dataset.code).join() === 'SNV'",
+            Duration::from_secs(20)
+        )
+        .await,
+        "the wall screen did not move on to the next board"
+    );
+    assert_eq!(
+        js(
+            c,
+            "return document.querySelector('.tabs a[aria-current=page]').dataset.board"
+        )
+        .await,
+        "so-nganh"
+    );
+    assert_eq!(js(c, "return window.__notReloaded").await, true);
+    assert!(browser.console_errors().await.is_empty());
     browser.close().await;
 }

@@ -190,6 +190,31 @@ async fn last_event_id_replays_a_missed_change_and_nothing_else() {
 }
 
 #[tokio::test]
+async fn a_change_between_page_render_and_connection_is_not_lost() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    let rendered = version(&app).await;
+    let (status, _) = app
+        .post_report("06040", &report("2025-10-06", counters(10, 9, 2, 2, 5, 5)))
+        .await;
+    assert_eq!(status, 201);
+    let response = app
+        .client
+        .get(app.url(&format!("/events?since={rendered}")))
+        .send()
+        .await
+        .unwrap();
+    let mut events = Events {
+        body: Box::pin(response.bytes_stream()),
+        buffer: String::new(),
+    };
+    let message = events
+        .next(Duration::from_secs(2))
+        .await
+        .expect("an immediate event");
+    assert_eq!(check(&message, "lang-son-2025"), version(&app).await);
+}
+
+#[tokio::test]
 async fn events_for_an_unknown_competition_are_a_404() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
     let r = app

@@ -99,8 +99,15 @@ fn assert_sheet_matches(bytes: &[u8], sheet_name: &str, board: &Value) {
         let row = by_code
             .get(code)
             .unwrap_or_else(|| panic!("{code} missing from {sheet_name}"));
-        assert_eq!(number(&row[col("Hạng")]), e["rank"].as_f64().unwrap(), "{code}");
-        assert_eq!(text(&row[col("Tên đơn vị")]), e["unit"]["name"].as_str().unwrap());
+        assert_eq!(
+            number(&row[col("Hạng")]),
+            e["rank"].as_f64().unwrap(),
+            "{code}"
+        );
+        assert_eq!(
+            text(&row[col("Tên đơn vị")]),
+            e["unit"]["name"].as_str().unwrap()
+        );
         let score = number(&row[col("Điểm")]);
         assert!(
             (score - e["score_bp"].as_f64().unwrap() / 100.0).abs() < 1e-9,
@@ -177,7 +184,10 @@ async fn the_xlsx_export_equals_the_leaderboard() {
             assert_eq!(top[0], "Sở Nội vụ tỉnh Lạng Sơn");
             assert!(top[2].contains("06/10/2025") && top[2].contains("10/10/2025"));
             assert_eq!(top[3], "TẠM TÍNH");
-            assert!(top[4].starts_with("Xuất lúc 10:00 ngày 06/10/2025"), "{top:?}");
+            assert!(
+                top[4].starts_with("Xuất lúc 10:00 ngày 06/10/2025"),
+                "{top:?}"
+            );
         }
         // Shared rank for equal figures.
         let all = app.board("all", None).await;
@@ -237,7 +247,10 @@ async fn corrections_are_listed_in_their_sheet() {
         .find(|r| r.iter().any(|c| text(c) == "SNV"))
         .expect("correction row");
     let cells: Vec<String> = row.iter().map(text).collect();
-    assert!(cells.contains(&"Sở Nội vụ báo cáo nhầm".to_string()), "{cells:?}");
+    assert!(
+        cells.contains(&"Sở Nội vụ báo cáo nhầm".to_string()),
+        "{cells:?}"
+    );
     assert!(cells.contains(&"ban-to-chuc".to_string()), "{cells:?}");
 }
 
@@ -269,7 +282,9 @@ async fn the_csv_export_has_a_bom_and_every_unit_on_every_board() {
             assert_eq!(row[col("rank")], e["rank"].to_string());
             assert_eq!(row[col("score_bp")], e["score_bp"].to_string());
             assert_eq!(row[col("status")], *"provisional");
-            let bp = e["criteria"]["online_submission"]["rate_bp"].as_u64().unwrap();
+            let bp = e["criteria"]["online_submission"]["rate_bp"]
+                .as_u64()
+                .unwrap();
             assert_eq!(
                 row[col("online_submission_rate_percent")],
                 format!("{}.{:02}", bp / 100, bp % 100)
@@ -300,7 +315,8 @@ async fn the_json_export_holds_every_board() {
 async fn supplied_text_never_becomes_a_formula_or_markup() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
     let selected = app.state.competition(Some(SLUG)).unwrap();
-    let csv = "code,name,group\nX1,\"=HYPERLINK(\"\"x\"\")\",xa-phuong\nX2,<b>in đậm</b>,xa-phuong\n";
+    let csv =
+        "code,name,group\nX1,\"=HYPERLINK(\"\"x\"\")\",xa-phuong\nX2,<b>in đậm</b>,xa-phuong\n";
     let rows = thidua::units::parse_csv(csv, &selected.record.competition).unwrap();
     app.state
         .store()
@@ -336,7 +352,8 @@ async fn supplied_text_never_becomes_a_formula_or_markup() {
     let at = html.find("in đậm").expect("the unit is listed");
     let shown = &html[at - 20..at + 30];
     assert!(
-        shown.contains("&#60;b&#62;in đậm&#60;/b&#62;") || shown.contains("&lt;b&gt;in đậm&lt;/b&gt;"),
+        shown.contains("&#60;b&#62;in đậm&#60;/b&#62;")
+            || shown.contains("&lt;b&gt;in đậm&lt;/b&gt;"),
         "{shown}"
     );
     assert!(!html.contains("<b>in đậm"));
@@ -383,4 +400,49 @@ async fn exports_are_for_organisers_only() {
     assert!(body["error"]["fields"]["format"].is_string());
     let (status, _, _) = download(&app, "/api/v1/admin/export?format=csv&competition=nope").await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_command_line_export_writes_the_same_files() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    seed(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["csv", "xlsx", "json"] {
+        let out = dir.path().join(format!("ket-qua.{format}"));
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_thidua"))
+            .env_remove("THIDUA_REDIS_URL")
+            .args(["--database-url", &app.database_url])
+            .args(["--now", "2025-10-06T03:00:00Z"])
+            .args(["export", "--competition", SLUG, "--format", format, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let bytes = std::fs::read(&out).unwrap();
+        match format {
+            "csv" => {
+                assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+                assert!(String::from_utf8(bytes).unwrap().contains("Xã Thất Khê"));
+            }
+            "xlsx" => assert_sheet_matches(&bytes, "Tất cả", &app.board("all", None).await),
+            _ => {
+                let body: Value = serde_json::from_slice(&bytes).unwrap();
+                assert_eq!(
+                    body["boards"][0]["entries"],
+                    app.board("all", None).await["entries"]
+                );
+            }
+        }
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_thidua"))
+        .args(["--database-url", &app.database_url])
+        .args(["export", "--competition", SLUG, "--format", "pdf", "--out"])
+        .arg(dir.path().join("x.pdf"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
 }

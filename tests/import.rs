@@ -11,7 +11,8 @@ use serde_json::Value;
 use sqlx::Row;
 use support::*;
 
-const HEADER: &str = "unit_code,day,received,received_online,fee_required,paid_online,results_issued,results_signed";
+const HEADER: &str =
+    "unit_code,day,received,received_online,fee_required,paid_online,results_issued,results_signed";
 
 async fn upload(app: &TestApp, query: &str, body: Vec<u8>, token: &str) -> (u16, Value) {
     let r = app
@@ -48,7 +49,7 @@ async fn a_file_with_bad_lines_is_refused_whole() {
              STC,06/10/2025,10,9,4,4,8,8\n\
              SXD,2025-10-06,10,-1,4,abc,8,8\n\
              \n\
-             SYT,2025-10-06,10,9,4,4,8,8\n\
+             SYT,2025-10-06,10,9,4,4,8,9\n\
              SGDDT,2025-10-06,10,9,4,4,8\n\
              SCT,2025-10-12,10,9,4,4,8,8\n\
              06040,2025-10-06,10,9,4,4,8,8\n\
@@ -68,14 +69,29 @@ async fn a_file_with_bad_lines_is_refused_whole() {
             .map(|k| k.strip_prefix("line.").unwrap().parse().unwrap())
             .collect();
         lines.sort();
-        assert_eq!(lines, vec![3, 4, 5, 6, 9, 10, 11, 12], "{body}");
+        assert_eq!(lines, vec![3, 4, 5, 6, 8, 9, 10, 11, 12], "{body}");
         assert!(fields["line.3"].as_str().unwrap().contains("NOPE"));
-        assert!(fields["line.4"].as_str().unwrap().contains("received_online"));
+        assert!(
+            fields["line.4"]
+                .as_str()
+                .unwrap()
+                .contains("received_online")
+        );
         assert!(fields["line.5"].as_str().unwrap().contains("day"));
         assert!(fields["line.6"].as_str().unwrap().contains("paid_online"));
-        assert!(fields["line.9"].as_str().unwrap().contains("results_signed"));
+        assert!(
+            fields["line.9"]
+                .as_str()
+                .unwrap()
+                .contains("results_signed")
+        );
         assert!(fields["line.11"].as_str().unwrap().contains("nhiều lần"));
-        assert!(body["error"]["message"].as_str().unwrap().contains("8 dòng lỗi"));
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("9 dòng lỗi")
+        );
         // Nothing written, not even the good lines.
         assert_eq!(app.revision_count().await, 0);
         assert_eq!(
@@ -109,7 +125,11 @@ async fn a_good_file_writes_import_revisions_with_audit_entries() {
             3
         );
         assert_eq!(
-            count(&app, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'reports.import'").await,
+            count(
+                &app,
+                "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'reports.import'"
+            )
+            .await,
             1
         );
         // The board shows them at once.
@@ -165,12 +185,27 @@ async fn refusals_are_clear_and_change_nothing() {
     .await;
     assert_eq!(status, 422);
     let header = body["error"]["fields"]["line.1"].as_str().unwrap();
-    assert!(header.contains("recieved") && header.contains("thiếu cột received_online"), "{header}");
+    assert!(
+        header.contains("recieved") && header.contains("thiếu cột received_online"),
+        "{header}"
+    );
     // A header and no data.
-    let (status, body) = upload(&app, "?reason=x", format!("{HEADER}\n").into_bytes(), &app.admin_token).await;
+    let (status, body) = upload(
+        &app,
+        "?reason=x",
+        format!("{HEADER}\n").into_bytes(),
+        &app.admin_token,
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
     // A broken XLSX.
-    let (status, _) = upload(&app, "?reason=x", b"PK\x03\x04garbage".to_vec(), &app.admin_token).await;
+    let (status, _) = upload(
+        &app,
+        "?reason=x",
+        b"PK\x03\x04garbage".to_vec(),
+        &app.admin_token,
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(app.revision_count().await, 0);
 
@@ -225,7 +260,8 @@ async fn the_xlsx_template_round_trips() {
         ws.write_string(r, 1, row[1].to_string()).unwrap();
         if i == 0 {
             let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2025, 10, 6).unwrap();
-            ws.write_datetime_with_format(r, 2, &date, &date_format).unwrap();
+            ws.write_datetime_with_format(r, 2, &date, &date_format)
+                .unwrap();
         } else {
             ws.write_string(r, 2, "2025-10-06").unwrap();
         }
@@ -253,7 +289,11 @@ async fn the_xlsx_template_round_trips() {
     assert_eq!(app.revision_count().await as usize, so_nganh.len());
 
     // An unknown group or a day outside the competition.
-    for query in ["group=nope&day=2025-10-06", "group=so-nganh&day=2025-11-01", "day=hôm-nay"] {
+    for query in [
+        "group=nope&day=2025-10-06",
+        "group=so-nganh&day=2025-11-01",
+        "day=hôm-nay",
+    ] {
         let r = app
             .client
             .get(app.url(&format!("/api/v1/admin/import-template?{query}")))
@@ -261,6 +301,78 @@ async fn the_xlsx_template_round_trips() {
             .send()
             .await
             .unwrap();
-        assert!(r.status() == 404 || r.status() == 422, "{query}: {}", r.status());
+        assert!(
+            r.status() == 404 || r.status() == 422,
+            "{query}: {}",
+            r.status()
+        );
     }
+}
+
+#[tokio::test]
+async fn the_command_line_import_is_all_or_nothing_too() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |file: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_thidua"))
+            .env_remove("THIDUA_REDIS_URL")
+            .args(["--database-url", &app.database_url])
+            .args(["--now", "2025-10-06T03:00:00Z"])
+            .args(["reports", "import"])
+            .arg(file)
+            .args(["--competition", "lang-son-2025", "--reason", "Báo cáo giấy"])
+            .output()
+            .unwrap()
+    };
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("{HEADER}\nSNV,2025-10-06,10,7,4,2,8,5\nNOPE,2025-10-06,1,1,1,1,1,1\nSTC,2025-10-06,1,2,1,1,1,1\n"),
+    )
+    .unwrap();
+    let out = run(&bad);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 3:") && stderr.contains("line 4:"),
+        "{stderr}"
+    );
+    assert_eq!(app.revision_count().await, 0);
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        format!("{HEADER}\nSNV,2025-10-06,10,7,4,2,8,5\nSTC,2025-10-06,20,19,0,0,10,10\n"),
+    )
+    .unwrap();
+    let out = run(&good);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 lines imported"));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM revisions WHERE actor_kind = 'import' AND actor = 'cli'"
+        )
+        .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_file_larger_than_a_report_body_is_accepted() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    let selected = app.state.competition(Some("lang-son-2025")).unwrap();
+    let note = "Số liệu tổng hợp từ báo cáo giấy của đơn vị. ".repeat(18);
+    let mut file = format!("{HEADER},note\n");
+    for unit in selected.active_units() {
+        file.push_str(&format!("{},2025-10-06,10,9,4,4,8,8,{note}\n", unit.code));
+    }
+    assert!(file.len() > 64 * 1024, "{}", file.len());
+    let (status, body) = upload(&app, "?reason=big", file.into_bytes(), &app.admin_token).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["imported"]["created"], selected.active_units().count());
 }

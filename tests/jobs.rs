@@ -36,12 +36,9 @@ async fn another_instance(app: &TestApp, webhook: Option<String>) -> AppState {
     let store = Store::open(&app.database_url).await.unwrap();
     let ranking = match app.backend.1 {
         Rank::Memory => Ranking::memory(),
-        Rank::Redis => Ranking::redis(
-            &std::env::var("TEST_REDIS_URL").unwrap(),
-            &app.redis_prefix,
-        )
-        .await
-        .unwrap(),
+        Rank::Redis => Ranking::redis(&std::env::var("TEST_REDIS_URL").unwrap(), &app.redis_prefix)
+            .await
+            .unwrap(),
     };
     let mut config = Config::for_database(&app.database_url);
     config.redis_prefix = app.redis_prefix.clone();
@@ -111,13 +108,10 @@ async fn a_day_closes_at_its_deadline() {
         );
         assert_eq!(snapshots(&app, "2025-10-06").await, 0);
 
-        // One minute before the deadline: still open (only the reminder of
-        // the day, missed at 16:00, is caught up while it is still useful).
+        // One minute before the deadline: still open (and the reminder of
+        // the 6th, missed at 16:00, is not sent the next morning).
         app.clock.set(at("2025-10-07T08:59:00+07:00"));
-        assert_eq!(
-            jobs::run_due(&app.state).await.ran,
-            vec![format!("remind:{SLUG}:2025-10-06")]
-        );
+        assert!(jobs::run_due(&app.state).await.ran.is_empty());
         assert_eq!(snapshots(&app, "2025-10-06").await, 0);
 
         app.clock.set(at("2025-10-07T09:00:00+07:00"));
@@ -275,7 +269,10 @@ async fn two_instances_never_run_the_same_job_twice() {
                 }),
             );
             let (ra, rb) = (ra.unwrap(), rb.unwrap());
-            assert!(ra.failed.is_empty() && rb.failed.is_empty(), "{ra:?} {rb:?}");
+            assert!(
+                ra.failed.is_empty() && rb.failed.is_empty(),
+                "{ra:?} {rb:?}"
+            );
             let key = format!("close:{SLUG}:{day}");
             let runs = ra.ran.iter().chain(&rb.ran).filter(|k| **k == key).count();
             assert_eq!(runs, 1, "{ra:?} {rb:?}");
@@ -379,9 +376,17 @@ async fn freeze_and_finalize_happen_on_time_once() {
 
         app.clock.set(at("2025-10-10T12:00:00+07:00"));
         let report = jobs::run_due(&app.state).await;
-        assert!(report.ran.contains(&format!("freeze:{SLUG}")), "{report:?}");
+        assert!(
+            report
+                .ran
+                .contains(&format!("freeze:{SLUG}:2025-10-10T05:00:00Z")),
+            "{report:?}"
+        );
         assert_eq!(audits(&app, "competition.freeze").await, 1);
-        assert_eq!(app.board("all", None).await["competition"]["status"], "frozen");
+        assert_eq!(
+            app.board("all", None).await["competition"]["status"],
+            "frozen"
+        );
         assert!(jobs::run_due(&app.state).await.ran.is_empty());
 
         app.clock.set(at("2025-10-11T09:00:00+07:00"));
@@ -395,7 +400,10 @@ async fn freeze_and_finalize_happen_on_time_once() {
         );
         let selected = app.state.competition(Some(SLUG)).unwrap();
         assert!(selected.record.is_final());
-        assert_eq!(app.board("all", None).await["competition"]["status"], "final");
+        assert_eq!(
+            app.board("all", None).await["competition"]["status"],
+            "final"
+        );
         assert_eq!(audits(&app, "competition.finalize").await, 1);
 
         // Re-opened by the organiser: the job does not finalize it again.
@@ -431,7 +439,10 @@ async fn reconciliation_counts_drift_once_per_slot() {
         .text()
         .await
         .unwrap();
-    assert!(metrics.contains("thidua_reconcile_drift_total"), "{metrics}");
+    assert!(
+        metrics.contains("thidua_reconcile_drift_total"),
+        "{metrics}"
+    );
     assert!(metrics.contains("thidua_job_runs_total{job=\"reconcile\"}"));
     assert!(metrics.contains("thidua_reports_accepted_total"));
     let line = metrics
@@ -444,4 +455,40 @@ async fn reconciliation_counts_drift_once_per_slot() {
         .unwrap_or_else(|| panic!("{metrics}"));
     let n: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(n >= 3.0, "{line}");
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_dead_instance_is_taken_over_after_the_lease() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let store = app.state.store();
+        let now = at("2025-10-07T09:00:00+07:00");
+        let key = format!("close:{SLUG}:2025-10-06");
+        // At the deadline an instance claimed the close and died before finishing it.
+        assert!(
+            store
+                .claim_job("close", &key, now, jobs::LEASE)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .claim_job("close", &key, now, jobs::LEASE)
+                .await
+                .unwrap()
+        );
+        app.clock.set(at("2025-10-07T09:05:00+07:00"));
+        // Within the lease nobody else runs it…
+        let report = jobs::run_due(&app.state).await;
+        assert!(!report.ran.contains(&key), "{report:?}");
+        assert_eq!(snapshots(&app, "2025-10-06").await, 0);
+        // …after it, the next tick does, once.
+        app.clock
+            .set(now + jobs::LEASE + chrono::Duration::minutes(1));
+        let report = jobs::run_due(&app.state).await;
+        assert_eq!(report.ran, vec![key.clone()]);
+        assert_eq!(snapshots(&app, "2025-10-06").await, 3);
+        assert_eq!(job_rows(&app, &key).await, 1);
+        assert!(jobs::run_due(&app.state).await.ran.is_empty());
+    }
 }

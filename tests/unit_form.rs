@@ -54,7 +54,7 @@ async fn a_unit_signs_in_posts_figures_and_sees_its_rank() {
 
         let signed_in = web.login_unit(&code, app.token(&code)).await;
         assert_eq!(signed_in.status, 303, "{}", signed_in.body);
-        assert_eq!(signed_in.location.as_deref(), Some("/report"));
+        assert_eq!(signed_in.location.as_deref(), Some("/report?lang=vi"));
         assert!(web.cookie("thidua_unit").is_some());
 
         let form = web.get("/report").await;
@@ -62,7 +62,10 @@ async fn a_unit_signs_in_posts_figures_and_sees_its_rank() {
         // The form is generated from the competition's counters.
         for counter in &app.competition.counters {
             assert!(form.body.contains(&counter.label), "{}", counter.label);
-            assert!(form.body.contains(&format!("name=\"counters.{}\"", counter.key)));
+            assert!(
+                form.body
+                    .contains(&format!("name=\"counters.{}\"", counter.key))
+            );
         }
         assert_eq!(hidden(&form.body, "day").as_deref(), Some("2025-10-06"));
         let csrf = form.csrf();
@@ -76,7 +79,8 @@ async fn a_unit_signs_in_posts_figures_and_sees_its_rank() {
             .await;
         assert_eq!(bad.status, 422, "{}", bad.body);
         assert!(
-            bad.body.contains("không được lớn hơn tổng số hồ sơ tiếp nhận"),
+            bad.body
+                .contains("không được lớn hơn tổng số hồ sơ tiếp nhận"),
             "{}",
             bad.body
         );
@@ -102,7 +106,11 @@ async fn a_unit_signs_in_posts_figures_and_sees_its_rank() {
             )
             .await;
         assert_eq!(good.status, 200, "{}", good.body);
-        assert!(good.body.contains("Đã lưu số liệu ngày 06/10/2025"), "{}", good.body);
+        assert!(
+            good.body.contains("Đã lưu số liệu ngày 06/10/2025"),
+            "{}",
+            good.body
+        );
         assert!(good.body.contains("id=\"new-rank\">1<"), "{}", good.body);
         assert_eq!(app.revision_count().await, 1);
 
@@ -118,7 +126,11 @@ async fn a_unit_signs_in_posts_figures_and_sees_its_rank() {
 
         // The form is pre-filled with the day's current values and the history lists it.
         let again = web.get("/report?day=2025-10-06").await;
-        assert!(again.body.contains("name=\"counters.received_online\" value=\"9\""));
+        assert!(
+            again
+                .body
+                .contains("name=\"counters.received_online\" value=\"9\"")
+        );
         assert!(again.body.contains("06/10/2025"));
         assert!(again.body.contains("Lịch sử báo cáo"));
 
@@ -224,6 +236,8 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_write_nothing() {
             .await;
         assert_eq!(refused.status, 403);
         assert!(refused.body.contains("CSRF"), "{}", refused.body);
+        // People get a page, not JSON.
+        assert!(refused.content_type.starts_with("text/html"), "{refused:?}");
         assert_eq!(app.revision_count().await, 0);
 
         // Another session's token does not work in mine either.
@@ -248,12 +262,54 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_write_nothing() {
 }
 
 #[tokio::test]
+async fn the_form_speaks_english_on_request() {
+    let app = spawn_app(backends()[0]).await;
+    let code = some_unit(&app);
+    let web = Web::new(&app);
+    let login = web.get("/report?lang=en").await;
+    assert!(login.body.contains("Sign in to report figures"));
+    assert!(login.body.contains("<html lang=\"en\">"));
+    let csrf = login.csrf();
+    let signed_in = web
+        .post_form(
+            "/report/login",
+            &[
+                ("csrf", csrf.as_str()),
+                ("code", code.as_str()),
+                ("access_code", app.token(&code)),
+                ("lang", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.location.as_deref(), Some("/report?lang=en"));
+    let form = web.get("/report?lang=en").await;
+    assert!(
+        form.body.contains("Send figures for 6 Oct 2025"),
+        "{}",
+        form.body
+    );
+    let response = app
+        .client
+        .get(app.url("/report"))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.text().await.unwrap().contains("Access code"));
+}
+
+#[tokio::test]
 async fn sessions_expire() {
     let app = spawn_app(backends()[0]).await;
     let code = some_unit(&app);
     let web = Web::new(&app);
     assert_eq!(web.login_unit(&code, app.token(&code)).await.status, 303);
-    assert!(web.get("/report").await.body.contains("name=\"counters.received\""));
+    assert!(
+        web.get("/report")
+            .await
+            .body
+            .contains("name=\"counters.received\"")
+    );
     app.clock.advance(chrono::Duration::hours(13));
     let later = web.get("/report").await;
     assert!(!later.body.contains("name=\"counters.received\""));
@@ -270,7 +326,10 @@ async fn cookies_are_http_only_and_same_site() {
         .unwrap();
     let login = client.get(app.url("/report")).send().await.unwrap();
     let set = login.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
     let cookie = set.split(';').next().unwrap().to_string();
     let token = cookie.split_once('=').unwrap().1.to_string();
     let body = support::web::urlencoded(&[

@@ -6,12 +6,12 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Json;
 use axum::Router;
 use axum::extract::{Form, FromRequestParts, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Json;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,8 +19,8 @@ use serde_json::{Value, json};
 use super::extract::{AdminAuth, ClientAddr, JsonBody};
 use super::ingest::{self, Submission};
 use super::unit_form::{
-    CounterField, Frame, RevisionView, field, frame, outcome, page, place_errors, report_body,
-    revision_views, Outcome,
+    CounterField, Frame, MessagePage, Outcome, RevisionView, field, frame, human, outcome, page,
+    place_errors, report_body, revision_views,
 };
 use crate::error::{AppError, Result};
 use crate::i18n::{BoardLabels, Lang};
@@ -112,15 +112,6 @@ async fn gate(parts: &Parts, state: &AppState) -> std::result::Result<Organizer,
     Err(Refusal::Anonymous)
 }
 
-#[derive(Template)]
-#[template(path = "admin_message.html")]
-struct MessagePage {
-    frame: Frame,
-    t: &'static BoardLabels,
-    heading: String,
-    message: String,
-}
-
 fn denied(state: &AppState) -> Result<Response> {
     let selected = state.competition(None)?;
     page(
@@ -128,6 +119,7 @@ fn denied(state: &AppState) -> Result<Response> {
         &MessagePage {
             frame: frame(&selected, "Không có quyền truy cập"),
             t: Lang::Vi.board(),
+            back: "/report".into(),
             heading: "Không có quyền truy cập".into(),
             message: "Trang này dành cho Ban tổ chức (Sở Nội vụ). Đơn vị báo cáo số liệu tại trang Báo cáo.".into(),
         },
@@ -233,6 +225,16 @@ async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Result
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
+    address: ClientAddr,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let result = login_inner(State(state.clone()), headers, address, form).await;
+    human(&state, result, "/admin")
+}
+
+async fn login_inner(
+    State(state): State<AppState>,
+    headers: HeaderMap,
     ClientAddr(address): ClientAddr,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -263,13 +265,31 @@ async fn login(
         );
     };
     let (_, cookie) = session::start(&state, Kind::Admin, &user.name, None).await?;
-    audit(&state, None, &user.name, "admin.login", None, None, address.as_deref()).await?;
+    audit(
+        &state,
+        None,
+        &user.name,
+        "admin.login",
+        None,
+        None,
+        address.as_deref(),
+    )
+    .await?;
     let mut response = Redirect::to("/admin").into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }
 
 async fn logout(
+    State(state): State<AppState>,
+    organizer: Organizer,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let result = logout_inner(State(state.clone()), organizer, form).await;
+    human(&state, result, "/admin")
+}
+
+async fn logout_inner(
     State(state): State<AppState>,
     Organizer(session): Organizer,
     Form(form): Form<Vec<(String, String)>>,
@@ -301,7 +321,8 @@ pub struct Choice {
 
 /// One cell of the reporting-status matrix.
 pub struct Cell {
-    /// `on-time`, `late`, `corrected`, `missing`, `pending` or `future`.
+    /// `on-time`, `late`, `corrected`, `missing`, `pending` or `future`
+    /// (as CSS classes `st-…`).
     pub status: &'static str,
     pub label: &'static str,
     pub href: String,
@@ -426,8 +447,8 @@ async fn dashboard(
         })
         .collect();
     let board = if group.is_empty() { "all" } else { &group };
-    let live = leaderboard::current(&state, &selected, board, Period::Whole, Viewer::Organizer)
-        .await?;
+    let live =
+        leaderboard::current(&state, &selected, board, Period::Whole, Viewer::Organizer).await?;
     let live_entries = live
         .board
         .entries
@@ -462,7 +483,10 @@ async fn dashboard(
                 "frozen" => "Bảng công khai đang đóng băng",
                 _ => "Đang diễn ra",
             },
-            frozen_at: selected.record.freeze_instant(now).map(|t| local(&selected, t)),
+            frozen_at: selected
+                .record
+                .freeze_instant(now)
+                .map(|t| local(&selected, t)),
             finalized_at: selected.record.finalized_at.map(|t| local(&selected, t)),
             notice: notice(query.done.as_deref()),
             groups,
@@ -541,7 +565,7 @@ async fn correction_page(
                 })
                 .collect();
             let revisions = state.store().unit_revisions(u.id, Some(day)).await?;
-            (fields, revision_views(selected, &revisions))
+            (fields, revision_views(selected, &revisions, Lang::Vi))
         }
         None => (Vec::new(), Vec::new()),
     };
@@ -577,7 +601,11 @@ async fn correction_page(
         error: None,
         outcome: None,
         revisions,
-        labels: competition.counters.iter().map(|c| c.label.clone()).collect(),
+        labels: competition
+            .counters
+            .iter()
+            .map(|c| c.label.clone())
+            .collect(),
     })
 }
 
@@ -596,13 +624,28 @@ async fn correction_form(
     Query(query): Query<AdminQuery>,
 ) -> Result<Response> {
     let selected = selected(&state, query.competition.as_deref())?;
-    let day = parse_day(query.day.as_deref()).unwrap_or_else(|| default_day(&selected, state.now()));
-    let unit = query.unit.as_deref().and_then(|c| selected.unit(c)).cloned();
+    let day =
+        parse_day(query.day.as_deref()).unwrap_or_else(|| default_day(&selected, state.now()));
+    let unit = query
+        .unit
+        .as_deref()
+        .and_then(|c| selected.unit(c))
+        .cloned();
     let form = correction_page(&state, &selected, &session, unit.as_ref(), day).await?;
     page(StatusCode::OK, &form)
 }
 
 async fn correct(
+    State(state): State<AppState>,
+    organizer: Organizer,
+    address: ClientAddr,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let result = correct_inner(State(state.clone()), organizer, address, form).await;
+    human(&state, result, "/admin")
+}
+
+async fn correct_inner(
     State(state): State<AppState>,
     Organizer(session): Organizer,
     ClientAddr(address): ClientAddr,
@@ -616,8 +659,11 @@ async fn correct(
         .cloned()
         .ok_or_else(|| AppError::field("unit", format!("Không có đơn vị mã {code:?}")))?;
     let day = parse_day(field(&form, "day")).unwrap_or_else(|| default_day(&selected, state.now()));
-    let reason = field(&form, "reason").unwrap_or_default().trim().to_string();
-    let (body, mut fields, note) = report_body(&selected, &form);
+    let reason = field(&form, "reason")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let (body, mut fields, note) = report_body(&selected, &form, Lang::Vi);
     let mut page_data = correction_page(&state, &selected, &session, Some(&unit), day).await?;
     page_data.note = note;
     page_data.reason = reason.clone();
@@ -642,7 +688,7 @@ async fn correct(
             let fresh = correction_page(&state, &selected, &session, Some(&unit), day).await?;
             page_data.fields = fresh.fields;
             page_data.revisions = fresh.revisions;
-            page_data.outcome = Some(outcome(&accepted.body, &selected));
+            page_data.outcome = Some(outcome(&accepted.body, &selected, Lang::Vi));
             page_data.reason = String::new();
             page_data.note = String::new();
             StatusCode::OK
@@ -679,6 +725,9 @@ pub struct AuditView {
     pub target: String,
     pub reason: String,
     pub details: String,
+    /// The correction page of the day a report entry concerns, where every
+    /// revision (old and new figures) is listed.
+    pub link: Option<String>,
 }
 
 #[derive(Template)]
@@ -709,26 +758,70 @@ fn action_label(action: &str) -> String {
     .to_string()
 }
 
+/// An audit entry as people read it: a report correction's figures by
+/// their labels, with a link to every revision of that day.
+fn audit_view(selected: &Selected, e: AuditEntry) -> AuditView {
+    let competition = &selected.record.competition;
+    let mut details = e.details.clone().unwrap_or_default();
+    let mut link = None;
+    if e.action == "report.correct"
+        && let Some(parsed) = e
+            .details
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<Value>(d).ok())
+        && let Some(day) = parse_day(parsed["day"].as_str())
+    {
+        let figures: Vec<String> = competition
+            .counters
+            .iter()
+            .filter_map(|c| {
+                let v = parsed["counters"][&c.key].as_u64()?;
+                Some(format!("{}: {v}", c.label))
+            })
+            .collect();
+        details = format!(
+            "Ngày {}, lần cập nhật {} — {}",
+            day.format("%d/%m/%Y"),
+            parsed["revision"].as_i64().unwrap_or_default(),
+            figures.join("; ")
+        );
+        link = e.target.as_ref().map(|code| {
+            format!(
+                "/admin/report?competition={}&unit={code}&day={day}",
+                competition.slug
+            )
+        });
+    }
+    AuditView {
+        at: local(selected, e.created_at),
+        actor: e.actor,
+        action: action_label(&e.action),
+        target: e.target.unwrap_or_default(),
+        reason: e.reason.unwrap_or_default(),
+        details,
+        link,
+    }
+}
+
 async fn audit_page(
     State(state): State<AppState>,
     Organizer(session): Organizer,
     Query(query): Query<AdminQuery>,
 ) -> Result<Response> {
     let selected = selected(&state, query.competition.as_deref())?;
-    let q: String = query.q.unwrap_or_default().trim().chars().take(200).collect();
+    let q: String = query
+        .q
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(200)
+        .collect();
     let entries = state
         .store()
         .audit_log(selected.record.id, &q, 500)
         .await?
         .into_iter()
-        .map(|e: AuditEntry| AuditView {
-            at: local(&selected, e.created_at),
-            actor: e.actor,
-            action: action_label(&e.action),
-            target: e.target.unwrap_or_default(),
-            reason: e.reason.unwrap_or_default(),
-            details: e.details.unwrap_or_default(),
-        })
+        .map(|e: AuditEntry| audit_view(&selected, e))
         .collect();
     page(
         StatusCode::OK,
@@ -837,6 +930,15 @@ fn unit_fields(selected: &Selected, form: &[(String, String)]) -> Result<(String
 
 async fn add_unit(
     State(state): State<AppState>,
+    organizer: Organizer,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let result = add_unit_inner(State(state.clone()), organizer, form).await;
+    human(&state, result, "/admin")
+}
+
+async fn add_unit_inner(
+    State(state): State<AppState>,
     Organizer(session): Organizer,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -894,6 +996,16 @@ async fn add_unit(
 }
 
 async fn update_unit(
+    State(state): State<AppState>,
+    organizer: Organizer,
+    code: Path<String>,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let result = update_unit_inner(State(state.clone()), organizer, code, form).await;
+    human(&state, result, "/admin")
+}
+
+async fn update_unit_inner(
     State(state): State<AppState>,
     Organizer(session): Organizer,
     Path(code): Path<String>,
@@ -992,6 +1104,15 @@ fn tokens_csv(issued: &[IssuedToken]) -> Result<Vec<u8>> {
 /// stop working at once (API and web form), the new ones are shown once.
 async fn rotate_tokens(
     State(state): State<AppState>,
+    organizer: Organizer,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let result = rotate_tokens_inner(State(state.clone()), organizer, form).await;
+    human(&state, result, "/admin")
+}
+
+async fn rotate_tokens_inner(
+    State(state): State<AppState>,
     Organizer(session): Organizer,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -1001,9 +1122,11 @@ async fn rotate_tokens(
     let chosen: Vec<&Unit> = if code.is_empty() {
         selected.active_units().collect()
     } else {
-        vec![selected
-            .unit(code)
-            .ok_or_else(|| AppError::field("unit", format!("Không có đơn vị mã {code:?}")))?]
+        vec![
+            selected
+                .unit(code)
+                .ok_or_else(|| AppError::field("unit", format!("Không có đơn vị mã {code:?}")))?,
+        ]
     };
     let issued: Vec<IssuedToken> = chosen
         .iter()
@@ -1042,14 +1165,19 @@ async fn rotate_tokens(
         );
         let mut response = (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/csv; charset=utf-8"),
+                ),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
             ],
             csv,
         )
             .into_response();
         if let Ok(v) = HeaderValue::from_str(&filename) {
-            response.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, v);
         }
         return Ok(response);
     }
@@ -1073,6 +1201,16 @@ async fn rotate_tokens(
 // ---------------------------------------------------------------- lifecycle
 
 async fn competition_action(
+    State(state): State<AppState>,
+    organizer: Organizer,
+    action: Path<String>,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let result = competition_action_inner(State(state.clone()), organizer, action, form).await;
+    human(&state, result, "/admin")
+}
+
+async fn competition_action_inner(
     State(state): State<AppState>,
     Organizer(session): Organizer,
     Path(action): Path<String>,

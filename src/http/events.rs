@@ -7,6 +7,7 @@
 //! instances: a report posted anywhere reaches the viewers of every instance.
 
 use std::convert::Infallible;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::extract::{Query, State};
@@ -17,6 +18,7 @@ use futures_util::Stream;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::error::Result;
@@ -28,9 +30,25 @@ use crate::state::AppState;
 pub const COALESCE: Duration = Duration::from_millis(250);
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
+fn closing() -> &'static watch::Sender<bool> {
+    static CLOSING: OnceLock<watch::Sender<bool>> = OnceLock::new();
+    CLOSING.get_or_init(|| watch::channel(false).0)
+}
+
+/// Ends every open event stream. A graceful shutdown waits for responses
+/// to finish, and an event stream never would; browsers reconnect (with
+/// `Last-Event-ID`) to another instance.
+pub fn end_all_streams() {
+    closing().send_replace(true);
+}
+
 #[derive(Deserialize, Default)]
 pub struct EventsQuery {
     pub competition: Option<String>,
+    /// The version the page was rendered with: a first connection has no
+    /// `Last-Event-ID` yet, and a change between render and connect must
+    /// not be lost.
+    pub since: Option<String>,
 }
 
 pub async fn get_events(
@@ -45,6 +63,7 @@ pub async fn get_events(
     let last_seen = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
+        .or(query.since.as_deref())
         .and_then(|v| v.trim().parse::<u64>().ok());
     // A reconnecting viewer that missed a change refreshes at once. "Differs"
     // rather than "older": after a restart of an in-process ranking the
@@ -54,6 +73,7 @@ pub async fn get_events(
         _ => None,
     };
     let feed = Feed {
+        closing: closing().subscribe(),
         state,
         slug,
         changes,
@@ -73,6 +93,7 @@ pub async fn get_events(
 
 /// One viewer's event feed.
 struct Feed {
+    closing: watch::Receiver<bool>,
     state: AppState,
     slug: String,
     changes: broadcast::Receiver<BoardChanged>,
@@ -85,7 +106,11 @@ struct Feed {
 impl Feed {
     fn into_stream(self) -> impl Stream<Item = std::result::Result<Event, Infallible>> {
         futures_util::stream::unfold(self, |mut feed| async move {
-            let version = feed.next_version().await?;
+            let mut closing = feed.closing.clone();
+            let version = tokio::select! {
+                version = feed.next_version() => version?,
+                _ = closing.wait_for(|closed| *closed) => return None,
+            };
             feed.sent = Some(Instant::now());
             feed.last_version = Some(version);
             let event = Event::default()

@@ -247,7 +247,11 @@ async fn get_print(
         month: local.format("%m").to_string(),
         year: local.format("%Y").to_string(),
         printed_at: local.format("%H:%M %d/%m/%Y").to_string(),
-        criteria: competition.criteria.iter().map(|c| c.label.clone()).collect(),
+        criteria: competition
+            .criteria
+            .iter()
+            .map(|c| c.label.clone())
+            .collect(),
         boards,
     };
     let body = page.render().map_err(|e| AppError::Internal(e.into()))?;

@@ -680,6 +680,7 @@ struct DetailRevision {
 }
 
 pub struct StandingView {
+    pub rank_label: String,
     pub rank: u32,
     pub change: String,
     pub change_class: &'static str,
@@ -757,6 +758,13 @@ pub async fn unit_page(
             None => (String::new(), "new"),
         };
         StandingView {
+            rank_label: fill(
+                t.rank_in_group,
+                &[(
+                    "group",
+                    detail.unit.group_name.as_deref().unwrap_or_default(),
+                )],
+            ),
             rank: s.rank,
             change,
             change_class,

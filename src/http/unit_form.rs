@@ -4,11 +4,11 @@
 //! write path as the API (`ingest::submit`).
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use super::extract::ClientAddr;
 use super::ingest::{self, Submission};
 use crate::error::{AppError, FieldErrors, Result};
-use crate::i18n::{BoardLabels, Lang};
+use crate::i18n::{BoardLabels, Lang, ReportLabels, fill};
 use crate::report::Writer;
 use crate::session::{self, CSRF_FIELD, Kind, Session};
 use crate::state::{AppState, Selected};
@@ -61,17 +61,23 @@ pub struct Frame {
 }
 
 pub(crate) fn frame(selected: &Selected, title: &str) -> Frame {
+    let switch = format!("/?competition={}&lang=en", selected.record.competition.slug);
+    frame_in(selected, title, Lang::Vi, switch)
+}
+
+/// A frame in `lang` whose language switch leads to `switch_href`.
+pub(crate) fn frame_in(selected: &Selected, title: &str, lang: Lang, switch_href: String) -> Frame {
     let competition = &selected.record.competition;
     Frame {
-        lang: Lang::Vi.code(),
+        lang: lang.code(),
         title: format!("{title} — {}", competition.name),
         competition_name: competition.name.clone(),
         organizer: competition.organizer.clone(),
         css: "/static/app.css".into(),
         js: String::new(),
         home_href: format!("/?competition={}", competition.slug),
-        switch_href: format!("/?competition={}&lang=en", competition.slug),
-        other_lang: Lang::En.code(),
+        switch_href,
+        other_lang: lang.other().code(),
         tv: false,
     }
 }
@@ -87,6 +93,78 @@ pub(crate) fn page(status: StatusCode, template: &impl Template) -> Result<Respo
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "admin_message.html")]
+pub(crate) struct MessagePage {
+    pub frame: Frame,
+    pub t: &'static BoardLabels,
+    pub heading: String,
+    pub message: String,
+    pub back: String,
+}
+
+/// Answers a refused form with a page people can read (and act on), with
+/// the status code the API would give; 5xx stay as they are.
+pub(crate) fn human(state: &AppState, result: Result<Response>, back: &str) -> Response {
+    let error = match result {
+        Ok(response) => return response,
+        Err(e) => e,
+    };
+    let status = error.status();
+    let Ok(selected) = state.competition(None) else {
+        return error.into_response();
+    };
+    if status.is_server_error() {
+        return error.into_response();
+    }
+    let heading = match status {
+        StatusCode::UNAUTHORIZED => "Cần đăng nhập lại",
+        StatusCode::FORBIDDEN => "Không được phép",
+        StatusCode::NOT_FOUND => "Không tìm thấy",
+        StatusCode::TOO_MANY_REQUESTS => "Quá nhiều lần thử",
+        _ => "Không thực hiện được",
+    };
+    let message = match &error {
+        AppError::Validation { fields, .. } => {
+            fields.values().cloned().collect::<Vec<_>>().join(" ")
+        }
+        other => other.public_message(),
+    };
+    let retry_after = match &error {
+        AppError::RateLimited { retry_after } => Some(*retry_after),
+        _ => None,
+    };
+    let rendered = page(
+        status,
+        &MessagePage {
+            frame: frame(&selected, heading),
+            t: Lang::Vi.board(),
+            heading: heading.into(),
+            message,
+            back: back.into(),
+        },
+    );
+    match rendered {
+        Ok(mut response) => {
+            if let Some(secs) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            response
+        }
+        Err(_) => error.into_response(),
+    }
+}
+
+/// `?lang=` (or a form's `lang` field), else the browser's language.
+pub(crate) fn language(explicit: Option<&str>, headers: &HeaderMap) -> Lang {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Lang::negotiate(explicit, accept)
 }
 
 /// The value of a form field, if sent.
@@ -153,6 +231,7 @@ pub struct Outcome {
 pub struct LoginPage {
     pub frame: Frame,
     pub t: &'static BoardLabels,
+    pub l: &'static ReportLabels,
     pub slug: String,
     pub csrf: String,
     pub code: String,
@@ -164,13 +243,18 @@ pub struct LoginPage {
 pub struct FormPage {
     pub frame: Frame,
     pub t: &'static BoardLabels,
+    pub l: &'static ReportLabels,
+    pub unit_code_line: String,
+    pub deadline_line: String,
+    pub send_label: String,
+    pub all_revisions_label: String,
+    pub saved_line: String,
     pub unit_code: String,
     pub unit_name: String,
     pub csrf: String,
     pub days: Vec<DayChoice>,
     pub day: String,
     pub day_label: String,
-    pub deadline: String,
     pub closed: bool,
     pub final_: bool,
     pub fields: Vec<CounterField>,
@@ -187,6 +271,7 @@ pub struct FormPage {
 #[derive(Deserialize)]
 pub struct ShowQuery {
     pub day: Option<String>,
+    pub lang: Option<String>,
     pub competition: Option<String>,
 }
 
@@ -218,6 +303,7 @@ async fn show(
     headers: HeaderMap,
     Query(query): Query<ShowQuery>,
 ) -> Result<Response> {
+    let lang = language(query.lang.as_deref(), &headers);
     if let Some(session) = session::current(&state, &headers, Kind::Unit).await?
         && let Some((selected, unit)) = session_unit(&state, &session).await?
     {
@@ -227,11 +313,19 @@ async fn show(
             .as_deref()
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
             .unwrap_or_else(|| default_day(&selected, today));
-        let mut form = form_page(&state, &selected, &unit, &session, day).await?;
-        form.fields = prefill(&state, &selected, &unit, day).await?;
+        let mut form = form_page(&state, &selected, &unit, &session, day, lang).await?;
+        form.fields = prefill(&state, &selected, &unit, day, lang).await?;
         return page(StatusCode::OK, &form);
     }
-    login_page(&state, &headers, query.competition.as_deref(), "", None, StatusCode::OK)
+    login_page(
+        &state,
+        &headers,
+        query.competition.as_deref(),
+        "",
+        None,
+        StatusCode::OK,
+        lang,
+    )
 }
 
 fn default_day(selected: &Selected, today: NaiveDate) -> NaiveDate {
@@ -246,15 +340,23 @@ fn login_page(
     code: &str,
     error: Option<String>,
     status: StatusCode,
+    lang: Lang,
 ) -> Result<Response> {
     let selected = state.competition(slug)?;
     let c = &selected.record.competition;
+    let l = lang.report();
     let (csrf, cookie) = session::login_token(state, headers);
     let mut response = page(
         status,
         &LoginPage {
-            frame: frame(&selected, "Đăng nhập báo cáo số liệu"),
-            t: Lang::Vi.board(),
+            frame: frame_in(
+                &selected,
+                l.login_title,
+                lang,
+                format!("/report?lang={}", lang.other().code()),
+            ),
+            t: lang.board(),
+            l,
             slug: c.slug.clone(),
             csrf,
             code: code.into(),
@@ -270,10 +372,21 @@ fn login_page(
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
+    address: ClientAddr,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let result = login_inner(State(state.clone()), headers, address, form).await;
+    human(&state, result, "/report")
+}
+
+async fn login_inner(
+    State(state): State<AppState>,
+    headers: HeaderMap,
     ClientAddr(address): ClientAddr,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
     session::check_login_token(&headers, field(&form, CSRF_FIELD))?;
+    let lang = language(field(&form, "lang"), &headers);
     let slug = field(&form, "competition").filter(|s| !s.is_empty());
     let code = field(&form, "code").unwrap_or_default().trim();
     let access = field(&form, "access_code").unwrap_or_default().trim();
@@ -295,12 +408,13 @@ async fn login(
             &headers,
             slug,
             code,
-            Some("Mã đơn vị hoặc mã truy cập không đúng.".into()),
+            Some(lang.report().login_refused.into()),
             StatusCode::UNAUTHORIZED,
+            lang,
         );
     };
     let (_, cookie) = session::start(&state, Kind::Unit, &unit.code, Some(unit.id)).await?;
-    let mut response = Redirect::to("/report").into_response();
+    let mut response = Redirect::to(&format!("/report?lang={}", lang.code())).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }
@@ -308,9 +422,19 @@ async fn login(
 async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let result = logout_inner(State(state.clone()), headers, form).await;
+    human(&state, result, "/report")
+}
+
+async fn logout_inner(
+    State(state): State<AppState>,
+    headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let mut response = Redirect::to("/report").into_response();
+    let lang = language(field(&form, "lang"), &headers);
+    let mut response = Redirect::to(&format!("/report?lang={}", lang.code())).into_response();
     if let Some(session) = session::current(&state, &headers, Kind::Unit).await? {
         session.check_csrf(field(&form, CSRF_FIELD))?;
         let cookie = session::end(&state, &session).await?;
@@ -325,6 +449,7 @@ async fn logout(
 pub(crate) fn report_body(
     selected: &Selected,
     form: &[(String, String)],
+    lang: Lang,
 ) -> (Value, Vec<CounterField>, String) {
     let competition = &selected.record.competition;
     let mut counters = Map::new();
@@ -343,7 +468,9 @@ pub(crate) fn report_body(
         }
         fields.push(CounterField {
             key: counter.key.clone(),
-            label: counter.label.clone(),
+            label: lang
+                .pick(&counter.label, counter.label_en.as_deref())
+                .to_string(),
             value: raw,
             error: None,
         });
@@ -385,7 +512,7 @@ pub(crate) fn place_errors(
     (day, note, other)
 }
 
-pub(crate) fn outcome(body: &Value, selected: &Selected) -> Outcome {
+pub(crate) fn outcome(body: &Value, selected: &Selected, lang: Lang) -> Outcome {
     let standing = &body["standing"];
     let board = standing["board"].as_str().unwrap_or_default();
     let board = selected
@@ -405,7 +532,8 @@ pub(crate) fn outcome(body: &Value, selected: &Selected) -> Outcome {
             board,
             score: standing["score_bp"]
                 .as_u64()
-                .map(|bp| format!("{},{:02}", bp / 100, bp % 100)),
+                .and_then(|bp| u32::try_from(bp).ok())
+                .map(|bp| lang.decimal(bp)),
             grade: standing["grade"].as_str().map(str::to_string),
             days_reported: standing["days_reported"].as_u64().unwrap_or_default(),
         },
@@ -413,6 +541,16 @@ pub(crate) fn outcome(body: &Value, selected: &Selected) -> Outcome {
 }
 
 async fn save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    address: ClientAddr,
+    form: Form<Vec<(String, String)>>,
+) -> Response {
+    let result = save_inner(State(state.clone()), headers, address, form).await;
+    human(&state, result, "/report")
+}
+
+async fn save_inner(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientAddr(address): ClientAddr,
@@ -424,13 +562,12 @@ async fn save(
         ));
     };
     session.check_csrf(field(&form, CSRF_FIELD))?;
+    let lang = language(field(&form, "lang"), &headers);
     let Some((selected, unit)) = session_unit(&state, &session).await? else {
         return Err(AppError::Forbidden("Đơn vị không còn hoạt động".into()));
     };
-    state
-        .limits()
-        .check_ingest(&format!("unit:{}", unit.id))?;
-    let (body, mut fields, note) = report_body(&selected, &form);
+    state.limits().check_ingest(&format!("unit:{}", unit.id))?;
+    let (body, mut fields, note) = report_body(&selected, &form, lang);
     let today = selected.record.competition.local_date(state.now());
     let day = body["day"]
         .as_str()
@@ -446,12 +583,28 @@ async fn save(
         idempotency: None,
     };
     let result = ingest::submit(&state, submission, &body).await;
-    let mut form_page = form_page(&state, &selected, &unit, &session, day).await?;
+    let mut form_page = form_page(&state, &selected, &unit, &session, day, lang).await?;
     form_page.note = note;
     let status = match result {
         Ok(accepted) => {
-            form_page.outcome = Some(outcome(&accepted.body, &selected));
-            form_page.fields = prefill(&state, &selected, &unit, day).await?;
+            let saved = outcome(&accepted.body, &selected, lang);
+            let l = lang.report();
+            let day_text = lang.date(day);
+            form_page.saved_line = if saved.unchanged {
+                format!(
+                    "{} — {}",
+                    fill(l.unchanged, &[("day", &day_text)]),
+                    l.unchanged_note
+                )
+            } else {
+                format!(
+                    "{} {}",
+                    fill(l.saved, &[("day", &day_text)]),
+                    fill(l.revision_n, &[("n", &saved.revision.to_string())])
+                )
+            };
+            form_page.outcome = Some(saved);
+            form_page.fields = prefill(&state, &selected, &unit, day, lang).await?;
             form_page.note = String::new();
             StatusCode::OK
         }
@@ -463,7 +616,7 @@ async fn save(
                     form_page.day_error = day_error;
                     form_page.note_error = note_error;
                     form_page.error = Some(if other.is_empty() {
-                        "Số liệu chưa hợp lệ, vui lòng sửa các ô được đánh dấu.".into()
+                        lang.report().invalid_form.into()
                     } else {
                         other.join(" ")
                     });
@@ -484,6 +637,7 @@ async fn prefill(
     selected: &Selected,
     unit: &Unit,
     day: NaiveDate,
+    lang: Lang,
 ) -> Result<Vec<CounterField>> {
     let reports = state.store().unit_reports(unit.id).await?;
     let current = reports.iter().find(|r| r.day == day);
@@ -494,7 +648,7 @@ async fn prefill(
         .iter()
         .map(|c| CounterField {
             key: c.key.clone(),
-            label: c.label.clone(),
+            label: lang.pick(&c.label, c.label_en.as_deref()).to_string(),
             value: current
                 .and_then(|r| r.counters.get(&c.key))
                 .map(u64::to_string)
@@ -504,12 +658,12 @@ async fn prefill(
         .collect())
 }
 
-pub(crate) fn history(selected: &Selected, reports: &[ReportRow]) -> Vec<HistoryDay> {
+pub(crate) fn history(selected: &Selected, reports: &[ReportRow], lang: Lang) -> Vec<HistoryDay> {
     let competition = &selected.record.competition;
     reports
         .iter()
         .map(|r| HistoryDay {
-            day: r.day.format("%d/%m/%Y").to_string(),
+            day: lang.date(r.day),
             values: crate::report::counter_values(competition, &r.counters),
             revision: r.revision,
             late: r.late,
@@ -518,24 +672,25 @@ pub(crate) fn history(selected: &Selected, reports: &[ReportRow]) -> Vec<History
         .collect()
 }
 
-pub(crate) fn revision_views(selected: &Selected, revisions: &[RevisionRow]) -> Vec<RevisionView> {
+pub(crate) fn revision_views(
+    selected: &Selected,
+    revisions: &[RevisionRow],
+    lang: Lang,
+) -> Vec<RevisionView> {
     let competition = &selected.record.competition;
+    let l = lang.report();
     revisions
         .iter()
         .rev()
         .map(|v| RevisionView {
-            day: v.day.format("%d/%m/%Y").to_string(),
+            day: lang.date(v.day),
             revision: v.revision,
             by: if v.actor_kind == "unit" {
-                "Đơn vị".into()
+                l.by_unit.into()
             } else {
-                format!("Ban tổ chức ({})", v.actor)
+                fill(l.by_organizer, &[("name", &v.actor)])
             },
-            at: v
-                .created_at
-                .with_timezone(&competition.timezone)
-                .format("%H:%M %d/%m/%Y")
-                .to_string(),
+            at: lang.date_time(v.created_at.with_timezone(&competition.timezone)),
             values: crate::report::counter_values(competition, &v.counters),
             note: v.note.clone().unwrap_or_default(),
             reason: v.reason.clone().unwrap_or_default(),
@@ -549,8 +704,10 @@ async fn form_page(
     unit: &Unit,
     session: &Session,
     day: NaiveDate,
+    lang: Lang,
 ) -> Result<FormPage> {
     let competition = &selected.record.competition;
+    let l = lang.report();
     let now = state.now();
     let today = competition.local_date(now);
     let days = competition
@@ -558,11 +715,13 @@ async fn form_page(
         .filter(|d| *d <= today)
         .map(|d| DayChoice {
             value: d.format("%Y-%m-%d").to_string(),
-            label: format!(
-                "Ngày {}/{} — {}",
-                competition.day_number(d),
-                competition.day_count(),
-                d.format("%d/%m/%Y")
+            label: fill(
+                l.day_option,
+                &[
+                    ("n", &competition.day_number(d).to_string()),
+                    ("total", &competition.day_count().to_string()),
+                    ("date", &lang.date(d)),
+                ],
             ),
             selected: d == day,
         })
@@ -570,20 +729,41 @@ async fn form_page(
     let reports = state.store().unit_reports(unit.id).await?;
     let revisions = state.store().unit_revisions(unit.id, None).await?;
     let deadline = competition.deadline(day);
+    let closed = now >= deadline;
+    let day_label = lang.date(day);
+    let deadline_text = lang.date_time(deadline.with_timezone(&competition.timezone));
+    let values = [
+        ("day", day_label.as_str()),
+        ("deadline", deadline_text.as_str()),
+    ];
     Ok(FormPage {
-        frame: frame(selected, "Báo cáo số liệu"),
-        t: Lang::Vi.board(),
+        frame: frame_in(
+            selected,
+            l.form_title,
+            lang,
+            format!("/report?lang={}&day={day}", lang.other().code()),
+        ),
+        t: lang.board(),
+        l,
+        unit_code_line: fill(l.unit_code_line, &[("code", &unit.code)]),
+        deadline_line: fill(
+            if closed {
+                l.closed_notice
+            } else {
+                l.deadline_hint
+            },
+            &values,
+        ),
+        send_label: fill(l.send, &[("day", &day_label)]),
+        all_revisions_label: fill(l.all_revisions, &[("n", &revisions.len().to_string())]),
+        saved_line: String::new(),
         unit_code: unit.code.clone(),
         unit_name: unit.name.clone(),
         csrf: session.csrf.clone(),
         days,
         day: day.format("%Y-%m-%d").to_string(),
-        day_label: day.format("%d/%m/%Y").to_string(),
-        deadline: deadline
-            .with_timezone(&competition.timezone)
-            .format("%H:%M ngày %d/%m/%Y")
-            .to_string(),
-        closed: now >= deadline,
+        day_label,
+        closed,
         final_: selected.record.is_final(),
         fields: Vec::new(),
         note: String::new(),
@@ -591,8 +771,12 @@ async fn form_page(
         day_error: None,
         error: None,
         outcome: None,
-        labels: competition.counters.iter().map(|c| c.label.clone()).collect(),
-        history: history(selected, &reports),
-        revisions: revision_views(selected, &revisions),
+        labels: competition
+            .counters
+            .iter()
+            .map(|c| lang.pick(&c.label, c.label_en.as_deref()).to_string())
+            .collect(),
+        history: history(selected, &reports, lang),
+        revisions: revision_views(selected, &revisions, lang),
     })
 }

@@ -95,14 +95,42 @@ impl Store {
         Ok(())
     }
 
-    /// Whether a run was claimed (finished or in progress).
-    pub async fn job_claimed(&self, job: &str, run_key: &str) -> sqlx::Result<bool> {
-        let row = sqlx::query("SELECT 1 AS one FROM job_runs WHERE job = $1 AND run_key = $2")
-            .bind(job)
-            .bind(run_key)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_some())
+    /// The run keys of the given jobs that are finished or still held by a
+    /// live claim (taken after `stale_before`): one read per scheduler tick
+    /// instead of one per task. Stale claims are left out so that
+    /// [`Store::claim_job`] can take them over.
+    pub async fn claimed_runs(
+        &self,
+        jobs: &[&str],
+        stale_before: DateTime<Utc>,
+    ) -> sqlx::Result<std::collections::HashSet<String>> {
+        let mut keys = std::collections::HashSet::new();
+        for job in jobs {
+            let rows = sqlx::query(
+                "SELECT run_key FROM job_runs WHERE job = $1 AND (finished_at IS NOT NULL OR ran_at >= $2)",
+            )
+            .bind(*job)
+            .bind(millis(stale_before))
+                .fetch_all(&self.pool)
+                .await?;
+            for r in rows {
+                keys.insert(r.try_get("run_key")?);
+            }
+        }
+        Ok(keys)
+    }
+
+    /// Forgets finished runs of a frequent job (reconciliation) older than
+    /// `before`; their slots can never come round again.
+    pub async fn prune_job_runs(&self, job: &str, before: DateTime<Utc>) -> sqlx::Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM job_runs WHERE job = $1 AND finished_at IS NOT NULL AND ran_at < $2",
+        )
+        .bind(job)
+        .bind(millis(before))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Each unit that reported for `day`, with whether it was late.
