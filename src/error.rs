@@ -135,6 +135,26 @@ impl IntoResponse for AppError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        let fields = match &self {
+            AppError::Validation { fields, .. } => fields.clone(),
+            _ => FieldErrors::new(),
+        };
+        response.extensions_mut().insert(ErrorDetails {
+            code: self.code(),
+            message: self.public_message(),
+            fields,
+            retry_after,
+        });
         response
     }
+}
+
+/// What an error response says, kept on it (as an extension) so that the
+/// HTML pages can tell it in their own form without reading the JSON back.
+#[derive(Debug, Clone)]
+pub struct ErrorDetails {
+    pub code: &'static str,
+    pub message: String,
+    pub fields: FieldErrors,
+    pub retry_after: Option<u64>,
 }

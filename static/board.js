@@ -46,9 +46,13 @@
     return path + (query.length ? '?' + query.join('&') : '');
   }
 
+  function unitHref(code) {
+    return '/units/' + encodeURIComponent(code) + cfg.unit_query;
+  }
+
   function unitLink(code, name) {
     var a = el('a', '', name);
-    a.href = cfg.links[code] || ('/units/' + encodeURIComponent(code));
+    a.href = unitHref(code);
     return a;
   }
 
@@ -91,7 +95,13 @@
     tr.appendChild(rank);
     var unit = el('th', 'unit');
     unit.setAttribute('scope', 'row');
-    unit.appendChild(el('a'));
+    var line = el('span', 'unit-line');
+    line.appendChild(el('a'));
+    var unitScore = el('span', 'unit-score');
+    unitScore.appendChild(el('span', 'score-n'));
+    unitScore.appendChild(el('span', 'grade-slot'));
+    line.appendChild(unitScore);
+    unit.appendChild(line);
     var stack = el('ul', 'stack');
     cfg.criteria.forEach(function (c) {
       var li = el('li');
@@ -108,8 +118,12 @@
       td.appendChild(meter(null, c));
       tr.appendChild(td);
     });
-    tr.appendChild(el('td', 'score'));
-    tr.appendChild(el('td', 'grade'));
+    var score = el('td', 'score');
+    score.appendChild(el('span', 'score-n'));
+    tr.appendChild(score);
+    var grade = el('td', 'grade');
+    grade.appendChild(el('span', 'grade-slot'));
+    tr.appendChild(grade);
     tr.appendChild(el('td', 'days'));
     return tr;
   }
@@ -134,26 +148,20 @@
     change.title = ch[2];
     change.firstChild.textContent = ch[0];
     change.lastChild.textContent = ch[2];
-    var link = tr.querySelector('th.unit > a');
+    var link = tr.querySelector('th.unit a');
     link.textContent = e.unit.name;
-    link.href = cfg.links[e.unit.code] || link.href;
+    link.href = unitHref(e.unit.code);
     cfg.criteria.forEach(function (c) {
       tr.querySelectorAll('[data-key="' + c.key + '"]').forEach(function (holder) {
         setMeter(holder, e.criteria[c.key], c);
       });
     });
-    var score = tr.querySelector('td.score');
-    score.textContent = '';
-    score.appendChild(el('span', 'score-n', decimal(e.score_bp)));
-    var grade = tr.querySelector('td.grade');
-    grade.textContent = '';
-    if (e.grade) {
-      var i = cfg.grades.indexOf(e.grade);
-      var kind = i >= 0 ? ' grade-' + Math.min(i, 4) : '';
-      grade.appendChild(el('span', 'badge' + kind, e.grade));
-      score.appendChild(document.createTextNode(' '));
-      score.appendChild(el('span', 'badge grade-inline' + kind, e.grade));
-    }
+    tr.querySelectorAll('.score-n').forEach(function (n) { n.textContent = decimal(e.score_bp); });
+    var i = cfg.grades.indexOf(e.grade);
+    tr.querySelectorAll('.grade-slot').forEach(function (slot) {
+      slot.textContent = '';
+      if (e.grade) slot.appendChild(el('span', 'badge' + (i >= 0 ? ' grade-' + Math.min(i, 4) : ''), e.grade));
+    });
     tr.querySelector('td.days').textContent = e.days_reported;
     var after = e.rank + '/' + e.score_bp + '/' + e.days_reported;
     return before !== after;

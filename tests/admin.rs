@@ -701,3 +701,30 @@ async fn organiser_sessions_expire_after_a_working_day() {
     assert_eq!(expired.status, 303);
     assert_eq!(expired.location.as_deref(), Some("/admin/login"));
 }
+
+#[tokio::test]
+async fn the_export_links_of_the_admin_page_work_with_the_session() {
+    let app = spawn_app(backends()[0]).await;
+    let anonymous = Web::new(&app);
+    assert_eq!(
+        anonymous
+            .get("/api/v1/admin/export?format=json")
+            .await
+            .status,
+        401
+    );
+    let unit = Web::new(&app);
+    assert_eq!(unit.login_unit("SNV", app.token("SNV")).await.status, 303);
+    assert_eq!(
+        unit.get("/api/v1/admin/export?format=json").await.status,
+        403
+    );
+    let web = with_organizer(&app).await;
+    let dashboard = web.get("/admin").await;
+    assert!(dashboard.body.contains("/api/v1/admin/export?competition="));
+    let export = web.get("/api/v1/admin/export?format=json").await;
+    assert_eq!(export.status, 200, "{}", export.body);
+    assert!(export.content_type.starts_with("application/json"));
+    let print = web.get("/admin/print").await;
+    assert_eq!(print.status, 200);
+}

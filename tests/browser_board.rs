@@ -103,7 +103,7 @@ async fn the_board_has_a_tab_per_group_listing_its_units() {
         assert!(url.as_str().contains(&format!("board={group}")), "{url}");
         // Every unit of the group is on its tab: ranked rows or listed unranked.
         let listed: Vec<String> = [
-            texts(c, "#rows th.unit > a").await,
+            texts(c, "#rows th.unit a").await,
             texts(c, ".unranked .chips a").await,
         ]
         .concat();
@@ -116,9 +116,10 @@ async fn the_board_has_a_tab_per_group_listing_its_units() {
         assert!(caption[0].contains(tab), "{caption:?}");
     }
     // The organiser's ranked units sit on the "xa-phuong" tab in score order.
-    let rows = texts(c, "#rows th.unit > a").await;
+    let rows = texts(c, "#rows th.unit a").await;
     assert_eq!(rows, ["Xã Đoàn Kết", "Xã Thất Khê"]);
-    assert!(browser.console_errors().await.is_empty());
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "{errors:?}");
     browser.close().await;
 }
 
@@ -161,6 +162,12 @@ async fn a_posted_report_changes_the_open_board_within_two_seconds() {
         .await,
         "the new row did not appear within 2 s"
     );
+    let href = js(
+        c,
+        "return document.querySelector('#rows tr[data-code=\"06019\"] th a').getAttribute('href')",
+    )
+    .await;
+    assert_eq!(href, "/units/06019");
     assert!(
         eventually(c, "return !document.querySelector('.unranked li[data-code=\"06019\"]') && !document.querySelector('#missing-list li[data-code=\"06019\"]')", Duration::from_secs(2)).await,
         "06019 is still listed as not reported"
@@ -203,7 +210,8 @@ async fn a_posted_report_changes_the_open_board_within_two_seconds() {
         texts(c, "#totals-reported").await,
         ["4/79 đơn vị đã báo cáo"]
     );
-    assert!(browser.console_errors().await.is_empty());
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "{errors:?}");
     browser.close().await;
 }
 
@@ -300,7 +308,8 @@ async fn the_unit_page_draws_its_chart_and_history() {
             .len(),
         2
     );
-    assert!(browser.console_errors().await.is_empty());
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "{errors:?}");
 
     c.goto(&app.url("/units/06040?lang=en")).await.unwrap();
     assert_eq!(js(c, "return document.documentElement.lang").await, "en");
@@ -353,15 +362,17 @@ async fn pages_fit_a_phone_and_a_wall_screen() {
                 .await;
         }
     }
+    browser.resize(360, 800).await;
+    c.goto(&app.url("/?lang=en")).await.unwrap();
+    assert_no_horizontal_scroll(c, "/?lang=en at 360 px").await;
+    assert_eq!(texts(c, ".progress").await, ["Day 2 of 5"]);
+    browser.screenshot_full_page("board-en-360-full").await;
     browser.resize(1920, 1080).await;
     c.goto(&app.url("/?tv=1")).await.unwrap();
     assert_no_horizontal_scroll(c, "/?tv=1").await;
     browser.screenshot("board-tv-1920x1080").await;
-    assert!(
-        browser.console_errors().await.is_empty(),
-        "{:?}",
-        browser.console_errors().await
-    );
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "{errors:?}");
     browser.close().await;
 }
 
@@ -400,6 +411,47 @@ async fn the_wall_screen_cycles_through_the_boards_by_itself() {
         "so-nganh"
     );
     assert_eq!(js(c, "return window.__notReloaded").await, true);
-    assert!(browser.console_errors().await.is_empty());
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "{errors:?}");
     browser.close().await;
+}
+
+/// The "no console errors" checks above would pass vacuously if the browser
+/// log were never read: prove it catches an uncaught exception.
+#[tokio::test]
+async fn the_console_check_sees_uncaught_errors() {
+    let Some(browser) = Browser::open(800, 600).await else {
+        return;
+    };
+    browser
+        .client
+        .goto("data:text/html,<p>x</p><script>throw new Error('boom')</script>")
+        .await
+        .unwrap();
+    let errors = browser.console_errors().await;
+    assert!(errors.iter().any(|e| e.contains("boom")), "{errors:?}");
+    browser.close().await;
+}
+
+/// A test that panics drops its `Browser` without `close()`: Chromium must
+/// not be left running.
+#[tokio::test]
+async fn a_dropped_browser_leaves_no_chromium_behind() {
+    let Some(browser) = Browser::open(800, 600).await else {
+        return;
+    };
+    let profile = browser.profile_dir().display().to_string();
+    let running = move || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+            .any(|cmd| String::from_utf8_lossy(&cmd).contains(&profile))
+    };
+    assert!(running(), "Chromium should be running with its profile");
+    drop(browser);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while running() {
+        assert!(Instant::now() < deadline, "Chromium outlived its Browser");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

@@ -256,6 +256,13 @@ async fn an_organiser_corrects_a_day_and_it_shows_everywhere() {
     assert!(log.contains("STC"), "{log}");
     browser.screenshot("admin-audit").await;
 
+    // On a phone the workspace stays usable: the matrix scrolls inside its box.
+    browser.resize(360, 800).await;
+    c.goto(&app.url("/admin")).await.unwrap();
+    assert!(no_horizontal_scroll(c).await, "admin dashboard fits 360 px");
+    browser.screenshot("admin-dashboard-360").await;
+    browser.resize(1280, 900).await;
+
     // The public board has the corrected figures: STC now shares first place.
     let board = app.board("all", None).await;
     let stc = board["entries"]

@@ -50,7 +50,13 @@ async fn the_board_is_vietnamese_by_default_and_english_on_request() {
 
 #[tokio::test]
 async fn ranked_units_show_rate_score_grade_and_rank() {
-    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    for backend in support::backends() {
+        ranked_units_on(backend).await;
+    }
+}
+
+async fn ranked_units_on(backend: (Db, Rank)) {
+    let app = spawn_app(backend).await;
     let (status, _) = app
         .post_report(
             "06040",

@@ -19,8 +19,9 @@ use serde_json::{Value, json};
 use super::extract::{AdminAuth, ClientAddr, JsonBody};
 use super::ingest::{self, Submission};
 use super::unit_form::{
-    CounterField, Frame, MessagePage, Outcome, RevisionView, field, frame, human, outcome, page,
-    place_errors, report_body, revision_views,
+    Choice, CounterField, Frame, MessagePage, Outcome, RevisionView, chosen_day, counter_labels,
+    day_choices, field, frame, login_form, outcome, page, parse_day, prefill, readable_errors,
+    refused, report_body, revision_views, selected, with_cookie,
 };
 use crate::error::{AppError, Result};
 use crate::i18n::{BoardLabels, Lang};
@@ -35,20 +36,23 @@ use crate::store::{AuditEntry, NewAudit, Unit};
 use crate::token;
 use crate::units::{UnitRow, is_valid_code};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let pages = Router::new()
         .route("/admin", get(dashboard))
-        .route("/admin/login", get(login_form).post(login))
+        .route("/admin/login", get(login_screen).post(login))
         .route("/admin/logout", post(logout))
         .route("/admin/report", get(correction_form).post(correct))
         .route("/admin/audit", get(audit_page))
         .route("/admin/units", get(units_page).post(add_unit))
         .route("/admin/units/{code}", post(update_unit))
         .route("/admin/tokens", post(rotate_tokens))
-        .route("/admin/competition/{action}", post(competition_action))
+        .route("/admin/competition/{action}", post(competition_action));
+    // The API keeps the JSON error shape.
+    let api = Router::new()
         .route("/api/v1/admin/finalize", post(api_finalize))
         .route("/api/v1/admin/freeze", post(api_freeze))
-        .route("/api/v1/admin/reopen", post(api_reopen))
+        .route("/api/v1/admin/reopen", post(api_reopen));
+    readable_errors(pages, state, "/admin").merge(api)
 }
 
 // ---------------------------------------------------------------- access
@@ -126,12 +130,6 @@ fn denied(state: &AppState) -> Result<Response> {
     )
 }
 
-/// The competition a request names (`?competition=` or a form's hidden
-/// field), else the current one.
-fn selected(state: &AppState, slug: Option<&str>) -> Result<Selected> {
-    state.competition(slug.filter(|s| !s.is_empty()))
-}
-
 /// What every admin page shows around its content.
 pub struct Shell {
     pub admin: String,
@@ -195,24 +193,16 @@ fn login_page(
     status: StatusCode,
 ) -> Result<Response> {
     let selected = state.competition(None)?;
-    let (csrf, cookie) = session::login_token(state, headers);
-    let mut response = page(
-        status,
-        &LoginPage {
-            frame: frame(&selected, "Đăng nhập Ban tổ chức"),
-            t: Lang::Vi.board(),
-            csrf,
-            name: name.into(),
-            error,
-        },
-    )?;
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    login_form(state, headers, status, |csrf| LoginPage {
+        frame: frame(&selected, "Đăng nhập Ban tổ chức"),
+        t: Lang::Vi.board(),
+        csrf,
+        name: name.into(),
+        error,
+    })
 }
 
-async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+async fn login_screen(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
     if session::current(&state, &headers, Kind::Admin)
         .await?
         .is_some()
@@ -223,16 +213,6 @@ async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Result
 }
 
 async fn login(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    address: ClientAddr,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let result = login_inner(State(state.clone()), headers, address, form).await;
-    human(&state, result, "/admin")
-}
-
-async fn login_inner(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientAddr(address): ClientAddr,
@@ -275,30 +255,17 @@ async fn login_inner(
         address.as_deref(),
     )
     .await?;
-    let mut response = Redirect::to("/admin").into_response();
-    response.headers_mut().append(header::SET_COOKIE, cookie);
-    Ok(response)
+    Ok(with_cookie(Redirect::to("/admin"), Some(cookie)))
 }
 
 async fn logout(
-    State(state): State<AppState>,
-    organizer: Organizer,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let result = logout_inner(State(state.clone()), organizer, form).await;
-    human(&state, result, "/admin")
-}
-
-async fn logout_inner(
     State(state): State<AppState>,
     Organizer(session): Organizer,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
     session.check_csrf(field(&form, CSRF_FIELD))?;
     let cookie = session::end(&state, &session).await?;
-    let mut response = Redirect::to("/admin/login").into_response();
-    response.headers_mut().append(header::SET_COOKIE, cookie);
-    Ok(response)
+    Ok(with_cookie(Redirect::to("/admin/login"), Some(cookie)))
 }
 
 // ---------------------------------------------------------------- dashboard
@@ -311,12 +278,6 @@ pub struct AdminQuery {
     pub unit: Option<String>,
     pub day: Option<String>,
     pub done: Option<String>,
-}
-
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
 }
 
 /// One cell of the reporting-status matrix.
@@ -437,10 +398,7 @@ async fn dashboard(
                     Cell {
                         status,
                         label,
-                        href: format!(
-                            "/admin/report?competition={}&unit={}&day={}",
-                            competition.slug, u.code, d
-                        ),
+                        href: correction_href(&selected, &u.code, *d),
                     }
                 })
                 .collect(),
@@ -465,11 +423,7 @@ async fn dashboard(
         label: "Tất cả".into(),
         selected: group.is_empty(),
     }];
-    groups.extend(competition.groups.iter().map(|g| Choice {
-        value: g.code.clone(),
-        label: g.name.clone(),
-        selected: g.code == group,
-    }));
+    groups.extend(group_choices(&selected, &group));
     let status = selected.record.status(now);
     page(
         StatusCode::OK,
@@ -497,6 +451,27 @@ async fn dashboard(
             units: unit_choices(&selected, ""),
         },
     )
+}
+
+fn group_choices(selected: &Selected, chosen: &str) -> Vec<Choice> {
+    selected
+        .record
+        .competition
+        .groups
+        .iter()
+        .map(|g| Choice {
+            value: g.code.clone(),
+            label: g.name.clone(),
+            selected: g.code == chosen,
+        })
+        .collect()
+}
+
+/// The unit a form's `unit` field names.
+fn unit_named<'a>(selected: &'a Selected, code: &str) -> Result<&'a Unit> {
+    selected
+        .unit(code)
+        .ok_or_else(|| AppError::field("unit", format!("Không có đơn vị mã {code:?}")))
 }
 
 fn unit_choices(selected: &Selected, chosen: &str) -> Vec<Choice> {
@@ -537,6 +512,14 @@ struct CorrectionPage {
     labels: Vec<String>,
 }
 
+/// Where the organiser enters or corrects a unit's figures for a day.
+fn correction_href(selected: &Selected, code: &str, day: NaiveDate) -> String {
+    format!(
+        "/admin/report?competition={}&unit={code}&day={day}",
+        selected.record.competition.slug
+    )
+}
+
 async fn correction_page(
     state: &AppState,
     selected: &Selected,
@@ -549,21 +532,7 @@ async fn correction_page(
     let today = competition.local_date(now);
     let (fields, revisions) = match unit {
         Some(u) => {
-            let reports = state.store().unit_reports(u.id).await?;
-            let current = reports.iter().find(|r| r.day == day);
-            let fields = competition
-                .counters
-                .iter()
-                .map(|c| CounterField {
-                    key: c.key.clone(),
-                    label: c.label.clone(),
-                    value: current
-                        .and_then(|r| r.counters.get(&c.key))
-                        .map(u64::to_string)
-                        .unwrap_or_default(),
-                    error: None,
-                })
-                .collect();
+            let fields = prefill(state, selected, u, day, Lang::Vi).await?;
             let revisions = state.store().unit_revisions(u.id, Some(day)).await?;
             (fields, revision_views(selected, &revisions, Lang::Vi))
         }
@@ -574,19 +543,13 @@ async fn correction_page(
         t: Lang::Vi.board(),
         shell: shell(selected, session, "report"),
         units: unit_choices(selected, unit.map(|u| u.code.as_str()).unwrap_or_default()),
-        days: competition
-            .days()
-            .filter(|d| *d <= today)
-            .map(|d| Choice {
-                value: d.format("%Y-%m-%d").to_string(),
-                label: format!(
-                    "Ngày {} — {}",
-                    competition.day_number(d),
-                    d.format("%d/%m/%Y")
-                ),
-                selected: d == day,
-            })
-            .collect(),
+        days: day_choices(selected, today, day, |d| {
+            format!(
+                "Ngày {} — {}",
+                competition.day_number(d),
+                d.format("%d/%m/%Y")
+            )
+        }),
         unit: unit.map(|u| (u.code.clone(), u.name.clone())),
         day: day.format("%Y-%m-%d").to_string(),
         day_label: day.format("%d/%m/%Y").to_string(),
@@ -601,21 +564,8 @@ async fn correction_page(
         error: None,
         outcome: None,
         revisions,
-        labels: competition
-            .counters
-            .iter()
-            .map(|c| c.label.clone())
-            .collect(),
+        labels: counter_labels(selected, Lang::Vi),
     })
-}
-
-fn parse_day(text: Option<&str>) -> Option<NaiveDate> {
-    text.and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
-}
-
-fn default_day(selected: &Selected, now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    let c = &selected.record.competition;
-    c.local_date(now).clamp(c.start_date, c.end_date)
 }
 
 async fn correction_form(
@@ -624,8 +574,7 @@ async fn correction_form(
     Query(query): Query<AdminQuery>,
 ) -> Result<Response> {
     let selected = selected(&state, query.competition.as_deref())?;
-    let day =
-        parse_day(query.day.as_deref()).unwrap_or_else(|| default_day(&selected, state.now()));
+    let day = chosen_day(&selected, query.day.as_deref(), state.now());
     let unit = query
         .unit
         .as_deref()
@@ -637,16 +586,6 @@ async fn correction_form(
 
 async fn correct(
     State(state): State<AppState>,
-    organizer: Organizer,
-    address: ClientAddr,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let result = correct_inner(State(state.clone()), organizer, address, form).await;
-    human(&state, result, "/admin")
-}
-
-async fn correct_inner(
-    State(state): State<AppState>,
     Organizer(session): Organizer,
     ClientAddr(address): ClientAddr,
     Form(form): Form<Vec<(String, String)>>,
@@ -654,11 +593,8 @@ async fn correct_inner(
     session.check_csrf(field(&form, CSRF_FIELD))?;
     let selected = selected(&state, field(&form, "competition"))?;
     let code = field(&form, "unit").unwrap_or_default().trim();
-    let unit = selected
-        .unit(code)
-        .cloned()
-        .ok_or_else(|| AppError::field("unit", format!("Không có đơn vị mã {code:?}")))?;
-    let day = parse_day(field(&form, "day")).unwrap_or_else(|| default_day(&selected, state.now()));
+    let unit = unit_named(&selected, code)?.clone();
+    let day = chosen_day(&selected, field(&form, "day"), state.now());
     let reason = field(&form, "reason")
         .unwrap_or_default()
         .trim()
@@ -694,23 +630,13 @@ async fn correct_inner(
             StatusCode::OK
         }
         Err(e) => {
-            let status = e.status();
-            match e {
-                AppError::Validation { fields: errors, .. } => {
-                    let (day_error, note_error, other) = place_errors(&mut fields, &errors);
-                    page_data.day_error = day_error;
-                    page_data.note_error = note_error;
-                    page_data.error = Some(if other.is_empty() {
-                        "Số liệu chưa hợp lệ, vui lòng sửa các ô được đánh dấu.".into()
-                    } else {
-                        other.join(" ")
-                    });
-                }
-                AppError::Conflict { message, .. } => page_data.error = Some(message),
-                other => return Err(other),
-            }
+            let invalid = "Số liệu chưa hợp lệ, vui lòng sửa các ô được đánh dấu.";
+            let refusal = refused(e, &mut fields, invalid)?;
+            page_data.day_error = refusal.day;
+            page_data.note_error = refusal.note;
+            page_data.error = Some(refusal.summary);
             page_data.fields = fields;
-            status
+            refusal.status
         }
     };
     page(status, &page_data)
@@ -785,12 +711,10 @@ fn audit_view(selected: &Selected, e: AuditEntry) -> AuditView {
             parsed["revision"].as_i64().unwrap_or_default(),
             figures.join("; ")
         );
-        link = e.target.as_ref().map(|code| {
-            format!(
-                "/admin/report?competition={}&unit={code}&day={day}",
-                competition.slug
-            )
-        });
+        link = e
+            .target
+            .as_ref()
+            .map(|code| correction_href(selected, code, day));
     }
     AuditView {
         at: local(selected, e.created_at),
@@ -857,24 +781,16 @@ struct UnitsPage {
     error: Option<String>,
 }
 
-async fn render_units(
+/// The units page; with an `error`, the form it answers was refused (422).
+fn render_units(
     selected: &Selected,
     session: &Session,
     notice: Option<String>,
     error: Option<String>,
-    status: StatusCode,
 ) -> Result<Response> {
-    let competition = &selected.record.competition;
-    let choices = |chosen: &str| -> Vec<Choice> {
-        competition
-            .groups
-            .iter()
-            .map(|g| Choice {
-                value: g.code.clone(),
-                label: g.name.clone(),
-                selected: g.code == chosen,
-            })
-            .collect()
+    let status = match error {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
     };
     let units = selected
         .units
@@ -882,7 +798,7 @@ async fn render_units(
         .map(|u| UnitView {
             code: u.code.clone(),
             name: u.name.clone(),
-            groups: choices(&u.group),
+            groups: group_choices(selected, &u.group),
             active: u.active,
             has_token: u.has_token,
         })
@@ -894,7 +810,7 @@ async fn render_units(
             t: Lang::Vi.board(),
             shell: shell(selected, session, "units"),
             units,
-            groups: choices(""),
+            groups: group_choices(selected, ""),
             notice,
             error,
         },
@@ -912,7 +828,7 @@ async fn units_page(
         Some("updated") => Some("Đã lưu thông tin đơn vị.".to_string()),
         _ => None,
     };
-    render_units(&selected, &session, notice, None, StatusCode::OK).await
+    render_units(&selected, &session, notice, None)
 }
 
 /// Checks a unit's name and group from a form.
@@ -930,15 +846,6 @@ fn unit_fields(selected: &Selected, form: &[(String, String)]) -> Result<(String
 
 async fn add_unit(
     State(state): State<AppState>,
-    organizer: Organizer,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let result = add_unit_inner(State(state.clone()), organizer, form).await;
-    human(&state, result, "/admin")
-}
-
-async fn add_unit_inner(
-    State(state): State<AppState>,
     Organizer(session): Organizer,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -954,16 +861,7 @@ async fn add_unit_inner(
     };
     let (name, group) = match checked {
         Ok(v) => v,
-        Err(message) => {
-            return render_units(
-                &selected,
-                &session,
-                None,
-                Some(message),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+        Err(message) => return render_units(&selected, &session, None, Some(message)),
     };
     let row = UnitRow {
         code: code.clone(),
@@ -997,16 +895,6 @@ async fn add_unit_inner(
 
 async fn update_unit(
     State(state): State<AppState>,
-    organizer: Organizer,
-    code: Path<String>,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let result = update_unit_inner(State(state.clone()), organizer, code, form).await;
-    human(&state, result, "/admin")
-}
-
-async fn update_unit_inner(
-    State(state): State<AppState>,
     Organizer(session): Organizer,
     Path(code): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
@@ -1019,16 +907,7 @@ async fn update_unit_inner(
         .ok_or_else(|| AppError::NotFound(format!("Không có đơn vị mã {code:?}")))?;
     let (name, group) = match unit_fields(&selected, &form) {
         Ok(v) => v,
-        Err(message) => {
-            return render_units(
-                &selected,
-                &session,
-                None,
-                Some(message),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+        Err(message) => return render_units(&selected, &session, None, Some(message)),
     };
     let active = field(&form, "active").is_some();
     let row = UnitRow {
@@ -1104,15 +983,6 @@ fn tokens_csv(issued: &[IssuedToken]) -> Result<Vec<u8>> {
 /// stop working at once (API and web form), the new ones are shown once.
 async fn rotate_tokens(
     State(state): State<AppState>,
-    organizer: Organizer,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let result = rotate_tokens_inner(State(state.clone()), organizer, form).await;
-    human(&state, result, "/admin")
-}
-
-async fn rotate_tokens_inner(
-    State(state): State<AppState>,
     Organizer(session): Organizer,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -1122,11 +992,7 @@ async fn rotate_tokens_inner(
     let chosen: Vec<&Unit> = if code.is_empty() {
         selected.active_units().collect()
     } else {
-        vec![
-            selected
-                .unit(code)
-                .ok_or_else(|| AppError::field("unit", format!("Không có đơn vị mã {code:?}")))?,
-        ]
+        vec![unit_named(&selected, code)?]
     };
     let issued: Vec<IssuedToken> = chosen
         .iter()
@@ -1201,16 +1067,6 @@ async fn rotate_tokens_inner(
 // ---------------------------------------------------------------- lifecycle
 
 async fn competition_action(
-    State(state): State<AppState>,
-    organizer: Organizer,
-    action: Path<String>,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let result = competition_action_inner(State(state.clone()), organizer, action, form).await;
-    human(&state, result, "/admin")
-}
-
-async fn competition_action_inner(
     State(state): State<AppState>,
     Organizer(session): Organizer,
     Path(action): Path<String>,

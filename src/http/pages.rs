@@ -555,16 +555,13 @@ pub async fn board_page(
         .map(|e| row(lang, t, keep, &selected, &board.criteria, e))
         .collect();
     let name = board_name(lang, board);
-    let links: BTreeMap<&str, String> = selected
-        .units
-        .iter()
-        .map(|u| {
-            (
-                u.code.as_str(),
-                keep.href(&format!("/units/{}", encode(&u.code)), &[]),
-            )
-        })
-        .collect();
+    // Unit links are the same path with the viewer's query: sending the
+    // suffix once, not a link per unit, keeps the page small at 10,000 units.
+    let unit_query = keep
+        .href("/", &[])
+        .strip_prefix('/')
+        .unwrap_or_default()
+        .to_string();
     let script_data = json!({
         "lang": lang.code(),
         "slug": competition.slug,
@@ -574,7 +571,7 @@ pub async fn board_page(
         "today": missing_today.as_ref().map(|_| today.to_string()),
         "version": board.version,
         "grades": competition.rules.grades.iter().map(|g| &g.label).collect::<Vec<_>>(),
-        "links": links,
+        "unit_query": unit_query,
         "boards": competition.boards().iter().map(|b| {
             let name = if b == "all" { t.all_units.to_string() } else { competition.group(b).map(|g| g.name.clone()).unwrap_or_default() };
             json!({"code": b, "name": name, "caption": fill(t.table_caption, &[("board", &name)])})

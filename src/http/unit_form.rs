@@ -7,6 +7,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -15,7 +16,8 @@ use serde_json::{Map, Value, json};
 
 use super::extract::ClientAddr;
 use super::ingest::{self, Submission};
-use crate::error::{AppError, FieldErrors, Result};
+use crate::competition::Counter;
+use crate::error::{AppError, ErrorDetails, FieldErrors, Result};
 use crate::i18n::{BoardLabels, Lang, ReportLabels, fill};
 use crate::report::Writer;
 use crate::session::{self, CSRF_FIELD, Kind, Session};
@@ -23,12 +25,13 @@ use crate::state::{AppState, Selected};
 use crate::store::{ReportRow, RevisionRow, Unit};
 use crate::token;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let pages = Router::new()
         .route("/report", get(show).post(save))
         .route("/report/login", post(login))
         .route("/report/logout", post(logout))
-        .route("/report/forms.css", get(forms_css))
+        .route("/report/forms.css", get(forms_css));
+    readable_errors(pages, state, "/report")
 }
 
 /// The styles of the unit form and the organiser's pages, beside the
@@ -105,20 +108,34 @@ pub(crate) struct MessagePage {
     pub back: String,
 }
 
-/// Answers a refused form with a page people can read (and act on), with
-/// the status code the API would give; 5xx stay as they are.
-pub(crate) fn human(state: &AppState, result: Result<Response>, back: &str) -> Response {
-    let error = match result {
-        Ok(response) => return response,
-        Err(e) => e,
-    };
-    let status = error.status();
-    let Ok(selected) = state.competition(None) else {
-        return error.into_response();
+/// Answers the refused requests of HTML pages with a page people can read
+/// (and act on), with the status code the API would give and a link back
+/// to `back`; 5xx stay as the API gives them.
+pub(crate) fn readable_errors(
+    pages: Router<AppState>,
+    state: &AppState,
+    back: &'static str,
+) -> Router<AppState> {
+    pages.layer(middleware::map_response_with_state(
+        (state.clone(), back),
+        readable,
+    ))
+}
+
+async fn readable(
+    State((state, back)): State<(AppState, &'static str)>,
+    response: Response,
+) -> Response {
+    let status = response.status();
+    let Some(error) = response.extensions().get::<ErrorDetails>().cloned() else {
+        return response;
     };
     if status.is_server_error() {
-        return error.into_response();
+        return response;
     }
+    let Ok(selected) = state.competition(None) else {
+        return response;
+    };
     let heading = match status {
         StatusCode::UNAUTHORIZED => "Cần đăng nhập lại",
         StatusCode::FORBIDDEN => "Không được phép",
@@ -126,15 +143,10 @@ pub(crate) fn human(state: &AppState, result: Result<Response>, back: &str) -> R
         StatusCode::TOO_MANY_REQUESTS => "Quá nhiều lần thử",
         _ => "Không thực hiện được",
     };
-    let message = match &error {
-        AppError::Validation { fields, .. } => {
-            fields.values().cloned().collect::<Vec<_>>().join(" ")
-        }
-        other => other.public_message(),
-    };
-    let retry_after = match &error {
-        AppError::RateLimited { retry_after } => Some(*retry_after),
-        _ => None,
+    let message = if error.code == "validation" {
+        error.fields.into_values().collect::<Vec<_>>().join(" ")
+    } else {
+        error.message
     };
     let rendered = page(
         status,
@@ -147,16 +159,42 @@ pub(crate) fn human(state: &AppState, result: Result<Response>, back: &str) -> R
         },
     );
     match rendered {
-        Ok(mut response) => {
-            if let Some(secs) = retry_after {
-                response
-                    .headers_mut()
+        Ok(mut page) => {
+            if let Some(secs) = error.retry_after {
+                page.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
-            response
+            page
         }
-        Err(_) => error.into_response(),
+        Err(_) => response,
     }
+}
+
+/// The competition a request names (`?competition=` or a form's hidden
+/// field), else the current one.
+pub(crate) fn selected(state: &AppState, slug: Option<&str>) -> Result<Selected> {
+    state.competition(slug.filter(|s| !s.is_empty()))
+}
+
+/// A login page. Its form carries the login token, which is also set as a
+/// cookie when the browser has none yet.
+pub(crate) fn login_form<T: Template>(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    form: impl FnOnce(String) -> T,
+) -> Result<Response> {
+    let (csrf, cookie) = session::login_token(state, headers);
+    Ok(with_cookie(page(status, &form(csrf))?, cookie))
+}
+
+/// `response`, setting `cookie` if there is one.
+pub(crate) fn with_cookie(response: impl IntoResponse, cookie: Option<HeaderValue>) -> Response {
+    let mut response = response.into_response();
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// `?lang=` (or a form's `lang` field), else the browser's language.
@@ -182,11 +220,72 @@ pub struct CounterField {
     pub error: Option<String>,
 }
 
-/// A day the unit may pick in the form.
-pub struct DayChoice {
+impl CounterField {
+    fn new(counter: &Counter, lang: Lang, value: String) -> Self {
+        CounterField {
+            key: counter.key.clone(),
+            label: lang
+                .pick(&counter.label, counter.label_en.as_deref())
+                .to_string(),
+            value,
+            error: None,
+        }
+    }
+}
+
+/// The counters' labels, in the competition's order (history columns).
+pub(crate) fn counter_labels(selected: &Selected, lang: Lang) -> Vec<String> {
+    selected
+        .record
+        .competition
+        .counters
+        .iter()
+        .map(|c| lang.pick(&c.label, c.label_en.as_deref()).to_string())
+        .collect()
+}
+
+/// One option of a `<select>`.
+pub struct Choice {
     pub value: String,
     pub label: String,
     pub selected: bool,
+}
+
+/// The competition's days up to `today`, `chosen` selected.
+pub(crate) fn day_choices(
+    selected: &Selected,
+    today: NaiveDate,
+    chosen: NaiveDate,
+    label: impl Fn(NaiveDate) -> String,
+) -> Vec<Choice> {
+    selected
+        .record
+        .competition
+        .days()
+        .filter(|d| *d <= today)
+        .map(|d| Choice {
+            value: d.format("%Y-%m-%d").to_string(),
+            label: label(d),
+            selected: d == chosen,
+        })
+        .collect()
+}
+
+/// The day a form or link names, else today's, kept within the
+/// competition's days.
+pub(crate) fn chosen_day(
+    selected: &Selected,
+    text: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> NaiveDate {
+    parse_day(text).unwrap_or_else(|| {
+        let c = &selected.record.competition;
+        c.local_date(now).clamp(c.start_date, c.end_date)
+    })
+}
+
+pub(crate) fn parse_day(text: Option<&str>) -> Option<NaiveDate> {
+    text.and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
 }
 
 /// One day of the unit's history.
@@ -252,7 +351,7 @@ pub struct FormPage {
     pub unit_code: String,
     pub unit_name: String,
     pub csrf: String,
-    pub days: Vec<DayChoice>,
+    pub days: Vec<Choice>,
     pub day: String,
     pub day_label: String,
     pub closed: bool,
@@ -307,79 +406,42 @@ async fn show(
     if let Some(session) = session::current(&state, &headers, Kind::Unit).await?
         && let Some((selected, unit)) = session_unit(&state, &session).await?
     {
-        let today = selected.record.competition.local_date(state.now());
-        let day = query
-            .day
-            .as_deref()
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .unwrap_or_else(|| default_day(&selected, today));
+        let day = chosen_day(&selected, query.day.as_deref(), state.now());
         let mut form = form_page(&state, &selected, &unit, &session, day, lang).await?;
         form.fields = prefill(&state, &selected, &unit, day, lang).await?;
         return page(StatusCode::OK, &form);
     }
-    login_page(
-        &state,
-        &headers,
-        query.competition.as_deref(),
-        "",
-        None,
-        StatusCode::OK,
-        lang,
-    )
-}
-
-fn default_day(selected: &Selected, today: NaiveDate) -> NaiveDate {
-    let c = &selected.record.competition;
-    today.clamp(c.start_date, c.end_date)
+    let selected = state.competition(query.competition.as_deref())?;
+    login_page(&state, &headers, &selected, "", None, StatusCode::OK, lang)
 }
 
 fn login_page(
     state: &AppState,
     headers: &HeaderMap,
-    slug: Option<&str>,
+    selected: &Selected,
     code: &str,
     error: Option<String>,
     status: StatusCode,
     lang: Lang,
 ) -> Result<Response> {
-    let selected = state.competition(slug)?;
-    let c = &selected.record.competition;
     let l = lang.report();
-    let (csrf, cookie) = session::login_token(state, headers);
-    let mut response = page(
-        status,
-        &LoginPage {
-            frame: frame_in(
-                &selected,
-                l.login_title,
-                lang,
-                format!("/report?lang={}", lang.other().code()),
-            ),
-            t: lang.board(),
-            l,
-            slug: c.slug.clone(),
-            csrf,
-            code: code.into(),
-            error,
-        },
-    )?;
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    login_form(state, headers, status, |csrf| LoginPage {
+        frame: frame_in(
+            selected,
+            l.login_title,
+            lang,
+            format!("/report?lang={}", lang.other().code()),
+        ),
+        t: lang.board(),
+        l,
+        slug: selected.record.competition.slug.clone(),
+        csrf,
+        code: code.into(),
+        error,
+    })
 }
 
 async fn login(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    address: ClientAddr,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let result = login_inner(State(state.clone()), headers, address, form).await;
-    human(&state, result, "/report")
-}
-
-async fn login_inner(
     State(state): State<AppState>,
     headers: HeaderMap,
     ClientAddr(address): ClientAddr,
@@ -387,13 +449,12 @@ async fn login_inner(
 ) -> Result<Response> {
     session::check_login_token(&headers, field(&form, CSRF_FIELD))?;
     let lang = language(field(&form, "lang"), &headers);
-    let slug = field(&form, "competition").filter(|s| !s.is_empty());
     let code = field(&form, "code").unwrap_or_default().trim();
     let access = field(&form, "access_code").unwrap_or_default().trim();
     state
         .limits()
         .check_login(&format!("unit:{code}"), address.as_deref())?;
-    let selected = state.competition(slug)?;
+    let selected = selected(&state, field(&form, "competition"))?;
     let unit = selected.unit(code).filter(|u| u.active).cloned();
     let stored = match &unit {
         Some(u) => state.store().unit_token_hash(u.id).await?,
@@ -406,7 +467,7 @@ async fn login_inner(
         return login_page(
             &state,
             &headers,
-            slug,
+            &selected,
             code,
             Some(lang.report().login_refused.into()),
             StatusCode::UNAUTHORIZED,
@@ -414,33 +475,23 @@ async fn login_inner(
         );
     };
     let (_, cookie) = session::start(&state, Kind::Unit, &unit.code, Some(unit.id)).await?;
-    let mut response = Redirect::to(&format!("/report?lang={}", lang.code())).into_response();
-    response.headers_mut().append(header::SET_COOKIE, cookie);
-    Ok(response)
+    let to = format!("/report?lang={}", lang.code());
+    Ok(with_cookie(Redirect::to(&to), Some(cookie)))
 }
 
 async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let result = logout_inner(State(state.clone()), headers, form).await;
-    human(&state, result, "/report")
-}
-
-async fn logout_inner(
-    State(state): State<AppState>,
-    headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
     let lang = language(field(&form, "lang"), &headers);
-    let mut response = Redirect::to(&format!("/report?lang={}", lang.code())).into_response();
+    let mut cookie = None;
     if let Some(session) = session::current(&state, &headers, Kind::Unit).await? {
         session.check_csrf(field(&form, CSRF_FIELD))?;
-        let cookie = session::end(&state, &session).await?;
-        response.headers_mut().append(header::SET_COOKIE, cookie);
+        cookie = Some(session::end(&state, &session).await?);
     }
-    Ok(response)
+    let to = format!("/report?lang={}", lang.code());
+    Ok(with_cookie(Redirect::to(&to), cookie))
 }
 
 /// Reads the form's figures into a report body for `report::parse`: blank
@@ -466,14 +517,7 @@ pub(crate) fn report_body(
                 .unwrap_or_else(|_| Value::String(raw.clone()));
             counters.insert(counter.key.clone(), value);
         }
-        fields.push(CounterField {
-            key: counter.key.clone(),
-            label: lang
-                .pick(&counter.label, counter.label_en.as_deref())
-                .to_string(),
-            value: raw,
-            error: None,
-        });
+        fields.push(CounterField::new(counter, lang, raw));
     }
     let note = field(form, "note").unwrap_or_default().to_string();
     let mut body = json!({
@@ -486,9 +530,53 @@ pub(crate) fn report_body(
     (body, fields, note)
 }
 
+/// What a refused report shows on its form.
+pub(crate) struct Refused {
+    pub status: StatusCode,
+    pub day: Option<String>,
+    pub note: Option<String>,
+    /// The line above the form.
+    pub summary: String,
+}
+
+/// How a form shows a refusal of `ingest::submit`: validation messages next
+/// to their fields (`invalid_form` above them when all found a field), a
+/// conflict (day closed, competition final) above the form. Any other
+/// error is not the form's to show.
+pub(crate) fn refused(
+    error: AppError,
+    fields: &mut [CounterField],
+    invalid_form: &str,
+) -> Result<Refused> {
+    let status = error.status();
+    match error {
+        AppError::Validation { fields: errors, .. } => {
+            let (day, note, other) = place_errors(fields, &errors);
+            let summary = if other.is_empty() {
+                invalid_form.into()
+            } else {
+                other.join(" ")
+            };
+            Ok(Refused {
+                status,
+                day,
+                note,
+                summary,
+            })
+        }
+        AppError::Conflict { message, .. } => Ok(Refused {
+            status,
+            day: None,
+            note: None,
+            summary: message,
+        }),
+        other => Err(other),
+    }
+}
+
 /// Puts validation messages next to their fields; returns the ones that
 /// belong to no field of the form.
-pub(crate) fn place_errors(
+fn place_errors(
     fields: &mut [CounterField],
     errors: &FieldErrors,
 ) -> (Option<String>, Option<String>, Vec<String>) {
@@ -543,16 +631,6 @@ pub(crate) fn outcome(body: &Value, selected: &Selected, lang: Lang) -> Outcome 
 async fn save(
     State(state): State<AppState>,
     headers: HeaderMap,
-    address: ClientAddr,
-    form: Form<Vec<(String, String)>>,
-) -> Response {
-    let result = save_inner(State(state.clone()), headers, address, form).await;
-    human(&state, result, "/report")
-}
-
-async fn save_inner(
-    State(state): State<AppState>,
-    headers: HeaderMap,
     ClientAddr(address): ClientAddr,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -568,11 +646,7 @@ async fn save_inner(
     };
     state.limits().check_ingest(&format!("unit:{}", unit.id))?;
     let (body, mut fields, note) = report_body(&selected, &form, lang);
-    let today = selected.record.competition.local_date(state.now());
-    let day = body["day"]
-        .as_str()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .unwrap_or_else(|| default_day(&selected, today));
+    let day = chosen_day(&selected, body["day"].as_str(), state.now());
     let submission = Submission {
         unit: unit.clone(),
         writer: Writer::Unit,
@@ -609,30 +683,19 @@ async fn save_inner(
             StatusCode::OK
         }
         Err(e) => {
-            let status = e.status();
-            match e {
-                AppError::Validation { fields: errors, .. } => {
-                    let (day_error, note_error, other) = place_errors(&mut fields, &errors);
-                    form_page.day_error = day_error;
-                    form_page.note_error = note_error;
-                    form_page.error = Some(if other.is_empty() {
-                        lang.report().invalid_form.into()
-                    } else {
-                        other.join(" ")
-                    });
-                }
-                AppError::Conflict { message, .. } => form_page.error = Some(message),
-                other => return Err(other),
-            }
+            let refusal = refused(e, &mut fields, lang.report().invalid_form)?;
+            form_page.day_error = refusal.day;
+            form_page.note_error = refusal.note;
+            form_page.error = Some(refusal.summary);
             form_page.fields = fields;
-            status
+            refusal.status
         }
     };
     page(status, &form_page)
 }
 
 /// The boxes filled with the day's current figures, or empty.
-async fn prefill(
+pub(crate) async fn prefill(
     state: &AppState,
     selected: &Selected,
     unit: &Unit,
@@ -646,14 +709,12 @@ async fn prefill(
         .competition
         .counters
         .iter()
-        .map(|c| CounterField {
-            key: c.key.clone(),
-            label: lang.pick(&c.label, c.label_en.as_deref()).to_string(),
-            value: current
+        .map(|c| {
+            let value = current
                 .and_then(|r| r.counters.get(&c.key))
                 .map(u64::to_string)
-                .unwrap_or_default(),
-            error: None,
+                .unwrap_or_default();
+            CounterField::new(c, lang, value)
         })
         .collect())
 }
@@ -710,22 +771,16 @@ async fn form_page(
     let l = lang.report();
     let now = state.now();
     let today = competition.local_date(now);
-    let days = competition
-        .days()
-        .filter(|d| *d <= today)
-        .map(|d| DayChoice {
-            value: d.format("%Y-%m-%d").to_string(),
-            label: fill(
-                l.day_option,
-                &[
-                    ("n", &competition.day_number(d).to_string()),
-                    ("total", &competition.day_count().to_string()),
-                    ("date", &lang.date(d)),
-                ],
-            ),
-            selected: d == day,
-        })
-        .collect();
+    let days = day_choices(selected, today, day, |d| {
+        fill(
+            l.day_option,
+            &[
+                ("n", &competition.day_number(d).to_string()),
+                ("total", &competition.day_count().to_string()),
+                ("date", &lang.date(d)),
+            ],
+        )
+    });
     let reports = state.store().unit_reports(unit.id).await?;
     let revisions = state.store().unit_revisions(unit.id, None).await?;
     let deadline = competition.deadline(day);
@@ -771,11 +826,7 @@ async fn form_page(
         day_error: None,
         error: None,
         outcome: None,
-        labels: competition
-            .counters
-            .iter()
-            .map(|c| lang.pick(&c.label, c.label_en.as_deref()).to_string())
-            .collect(),
+        labels: counter_labels(selected, lang),
         history: history(selected, &reports, lang),
         revisions: revision_views(selected, &revisions, lang),
     })

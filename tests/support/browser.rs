@@ -21,6 +21,8 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 pub struct Browser {
     pub client: Client,
     port: u16,
+    /// To end the session from `Drop`, where nothing can be awaited.
+    session: Option<String>,
     driver: Child,
     _profile: tempfile::TempDir,
 }
@@ -76,14 +78,21 @@ impl Browser {
             .expect("start chromedriver");
         let profile = tempfile::tempdir().expect("profile dir");
         let client = connect_when_ready(port, width, height, profile.path()).await;
+        let session = client.session_id().await.ok().flatten();
         let browser = Browser {
             client,
             port,
+            session,
             driver,
             _profile: profile,
         };
         browser.resize(width, height).await;
         Some(browser)
+    }
+
+    /// Chromium's fresh profile directory: it names this browser's processes.
+    pub fn profile_dir(&self) -> &Path {
+        self._profile.path()
     }
 
     /// Makes the viewport (not the outer window) `width`×`height`: tests
@@ -180,6 +189,7 @@ impl Browser {
 
     /// Ends the session (which closes Chromium) and stops chromedriver.
     pub async fn close(mut self) {
+        self.session = None;
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
@@ -188,9 +198,37 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // A panicking test never reaches `close`; chromedriver must not outlive it.
+        // A panicking test never reaches `close`. Killing chromedriver alone
+        // would orphan Chromium, so first ask the driver to end the session.
+        if let Some(session) = self.session.take() {
+            end_session(self.port, &session);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// `DELETE /session/{id}` over a plain blocking socket.
+fn end_session(port: u16, session: &str) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        // The driver answers once the session (and Chromium) has ended;
+        // the status line is all that is needed.
+        let mut reply = Vec::new();
+        let mut chunk = [0u8; 512];
+        while !reply.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => reply.extend_from_slice(&chunk[..n]),
+            }
+        }
     }
 }
 
