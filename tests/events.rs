@@ -265,3 +265,26 @@ async fn a_report_posted_to_one_instance_reaches_viewers_of_another() {
         "{board}"
     );
 }
+
+#[tokio::test]
+async fn open_streams_are_counted_as_viewers_in_metrics() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    let _events = Events::open(&app, None).await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let viewers: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("thidua_sse_viewers "))
+        .expect("thidua_sse_viewers in /metrics")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(viewers >= 1.0, "{viewers}");
+}

@@ -51,6 +51,14 @@ pub struct EventsQuery {
     pub since: Option<String>,
 }
 
+/// Server-Sent Events: `event: board` with the new version whenever standings
+/// change (at most a few per second), keep-alive comments in between.
+#[utoipa::path(
+    get,
+    path = "/events",
+    params(("competition" = Option<String>, Query), ("Last-Event-ID" = Option<String>, Header)),
+    responses((status = 200, description = "An event stream", content_type = "text/event-stream"))
+)]
 pub async fn get_events(
     State(state): State<AppState>,
     Query(query): Query<EventsQuery>,
@@ -73,6 +81,7 @@ pub async fn get_events(
         _ => None,
     };
     let feed = Feed {
+        _viewer: crate::metrics::sse_viewer_connected(),
         closing: closing().subscribe(),
         state,
         slug,
@@ -93,6 +102,8 @@ pub async fn get_events(
 
 /// One viewer's event feed.
 struct Feed {
+    /// Counts this viewer in `thidua_sse_viewers` while the stream lives.
+    _viewer: crate::metrics::SseViewer,
     closing: watch::Receiver<bool>,
     state: AppState,
     slug: String,

@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
-use super::{ingest, public};
+use super::{events, ingest, operations, public};
 
 /// `{"error": {...}}`: every refusal has this shape.
 #[derive(Serialize, ToSchema)]
@@ -80,6 +80,11 @@ pub struct Standing {
         public::get_unit,
         public::healthz,
         public::readyz,
+        events::get_events,
+        operations::get_export,
+        operations::get_import_template,
+        operations::post_import,
+        operations::get_metrics,
     ),
     components(schemas(ErrorBody, ReportBody, ReportAccepted, Standing)),
     modifiers(&BearerAuth)

@@ -49,7 +49,9 @@ fn param<'a>(q: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
     q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
-async fn get_metrics() -> Result<Response> {
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+pub(crate) async fn get_metrics() -> Result<Response> {
     let text = crate::metrics::render()
         .ok_or_else(|| AppError::Unavailable("metrics recorder not installed".into()))?;
     Ok((
@@ -75,8 +77,21 @@ fn attachment(content_type: &str, filename: &str, bytes: Vec<u8>) -> Response {
     response
 }
 
-/// `GET /api/v1/admin/export?format=xlsx|csv|json[&competition=]`
-async fn get_export(
+/// The final standings (or the provisional ones, marked as such) as a file.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/export",
+    params(
+        ("format" = Option<String>, Query, description = "xlsx (default), csv or json"),
+        ("competition" = Option<String>, Query),
+    ),
+    responses(
+        (status = 200, description = "The file, as an attachment"),
+        (status = 401, body = super::openapi::ErrorBody), (status = 403, body = super::openapi::ErrorBody), (status = 422, body = super::openapi::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn get_export(
     State(state): State<AppState>,
     AdminAuth(_): AdminAuth,
     query: Params,
@@ -94,8 +109,15 @@ async fn get_export(
     ))
 }
 
-/// `GET /api/v1/admin/import-template?group=&day=[&competition=]`
-async fn get_import_template(
+/// An XLSX template for bulk entry, pre-filled with a group's units and a day.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/import-template",
+    params(("group" = Option<String>, Query), ("day" = Option<String>, Query), ("competition" = Option<String>, Query)),
+    responses((status = 200, description = "The XLSX template"), (status = 401, body = super::openapi::ErrorBody), (status = 403, body = super::openapi::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub(crate) async fn get_import_template(
     State(state): State<AppState>,
     AdminAuth(_): AdminAuth,
     query: Params,
@@ -121,9 +143,21 @@ async fn get_import_template(
     Ok(attachment(export::XLSX_TYPE, &filename, bytes))
 }
 
-/// `POST /api/v1/admin/import?reason=…[&competition=]` with the CSV or XLSX
-/// file as the body. All or nothing: 422 lists every bad line.
-async fn post_import(
+/// Bulk entry: the CSV or XLSX file as the body (`unit_code,day,<counters…>`).
+/// All or nothing: 422 lists every bad line.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/import",
+    params(("reason" = String, Query), ("competition" = Option<String>, Query)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "Every line written"),
+        (status = 401, body = super::openapi::ErrorBody), (status = 403, body = super::openapi::ErrorBody), (status = 409, body = super::openapi::ErrorBody),
+        (status = 413, body = super::openapi::ErrorBody), (status = 422, body = super::openapi::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn post_import(
     State(state): State<AppState>,
     AdminAuth(actor): AdminAuth,
     ClientAddr(address): ClientAddr,
