@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 
 use crate::competition::{Competition, CompetitionFile};
 use crate::http::ingest::{self, Submission};
-use crate::report::Writer;
 use crate::state::AppState;
 use crate::store::{NewReport, Unit};
 use crate::units;
@@ -142,15 +141,7 @@ pub fn spawn_reporter(state: AppState) {
             for _ in 0..4 {
                 let unit = &units[rand::random_range(0..units.len())];
                 let body = json!({"day": today, "counters": figures(unit, today, progress)});
-                let submission = Submission {
-                    unit: unit.clone(),
-                    writer: Writer::Unit,
-                    actor_kind: "unit",
-                    actor: unit.code.clone(),
-                    reason: None,
-                    address: Some("demo".into()),
-                    idempotency: None,
-                };
+                let submission = Submission::by_unit(unit.clone(), Some("demo".into()));
                 if let Err(e) = ingest::submit(&state, submission, &body).await {
                     tracing::debug!(error = %e, unit = %unit.code, "demo report refused");
                 }

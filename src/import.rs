@@ -364,15 +364,8 @@ pub async fn import(
         ..ImportSummary::default()
     };
     for line in prepared {
-        let submission = Submission {
-            unit: line.unit,
-            writer: Writer::Organizer,
-            actor_kind: "import",
-            actor: actor.to_string(),
-            reason: Some(reason.clone()),
-            address: address.clone(),
-            idempotency: None,
-        };
+        let submission =
+            Submission::by_organizer(line.unit, "import", actor, &reason, address.clone());
         let accepted = ingest::submit(state, submission, &line.body)
             .await
             .map_err(|e| match e {

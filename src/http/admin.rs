@@ -29,7 +29,6 @@ use crate::leaderboard::{self, Viewer};
 use crate::lifecycle;
 use crate::password;
 use crate::ranking::Period;
-use crate::report::Writer;
 use crate::session::{self, CSRF_FIELD, Kind, Session};
 use crate::state::{AppState, Selected};
 use crate::store::{AuditEntry, NewAudit, Unit};
@@ -609,15 +608,8 @@ async fn correct(
         page_data.fields = fields;
         return page(StatusCode::UNPROCESSABLE_ENTITY, &page_data);
     }
-    let submission = Submission {
-        unit: unit.clone(),
-        writer: Writer::Organizer,
-        actor_kind: "admin",
-        actor: session.subject.clone(),
-        reason: Some(reason.chars().take(1000).collect()),
-        address,
-        idempotency: None,
-    };
+    let submission =
+        Submission::by_organizer(unit.clone(), "admin", &session.subject, &reason, address);
     let status = match ingest::submit(&state, submission, &body).await {
         Ok(accepted) => {
             // Show the figures as now stored, with the new revision listed.
@@ -1104,7 +1096,17 @@ pub struct CompetitionQuery {
 
 /// `POST /api/v1/admin/finalize`: `{"finalized": true}` when this call
 /// finalized the competition, `false` when it already was (a no-op).
-async fn api_finalize(
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/finalize",
+    params(("competition" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Done, or already so (a no-op)"),
+        (status = 401, body = super::openapi::ErrorBody), (status = 403, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn api_finalize(
     State(state): State<AppState>,
     AdminAuth(name): AdminAuth,
     Query(query): Query<CompetitionQuery>,
@@ -1120,7 +1122,17 @@ async fn api_finalize(
 }
 
 /// `POST /api/v1/admin/freeze`: freezes the public board now.
-async fn api_freeze(
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/freeze",
+    params(("competition" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Done, or already so (a no-op)"),
+        (status = 401, body = super::openapi::ErrorBody), (status = 403, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn api_freeze(
     State(state): State<AppState>,
     AdminAuth(name): AdminAuth,
     Query(query): Query<CompetitionQuery>,
@@ -1135,7 +1147,18 @@ async fn api_freeze(
 }
 
 /// `POST /api/v1/admin/reopen` with `{"reason": "…"}` (mandatory).
-async fn api_reopen(
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/reopen",
+    params(("competition" = Option<String>, Query)),
+    request_body(content = Object, description = "{\"reason\": \"…\"}, mandatory"),
+    responses(
+        (status = 200, description = "Done, or already so (a no-op)"),
+        (status = 401, body = super::openapi::ErrorBody), (status = 403, body = super::openapi::ErrorBody), (status = 404, body = super::openapi::ErrorBody), (status = 422, body = super::openapi::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn api_reopen(
     State(state): State<AppState>,
     AdminAuth(name): AdminAuth,
     Query(query): Query<CompetitionQuery>,

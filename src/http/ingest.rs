@@ -30,6 +30,47 @@ pub struct Submission {
     pub idempotency: Option<(String, String)>,
 }
 
+impl Submission {
+    /// A unit writing its own figures, within the deadline.
+    pub fn by_unit(unit: Unit, address: Option<String>) -> Self {
+        Submission {
+            actor: unit.code.clone(),
+            unit,
+            writer: Writer::Unit,
+            actor_kind: "unit",
+            reason: None,
+            address,
+            idempotency: None,
+        }
+    }
+
+    /// An organiser writing on a unit's behalf (`kind` is `admin` or
+    /// `import`), allowed after the deadline, always with a reason.
+    pub fn by_organizer(
+        unit: Unit,
+        kind: &'static str,
+        actor: &str,
+        reason: &str,
+        address: Option<String>,
+    ) -> Self {
+        Submission {
+            unit,
+            writer: Writer::Organizer,
+            actor_kind: kind,
+            actor: actor.to_string(),
+            reason: Some(reason.chars().take(1000).collect()),
+            address,
+            idempotency: None,
+        }
+    }
+
+    /// Makes a retry with the same key return the first response.
+    pub fn with_idempotency(mut self, principal: String, key: Option<String>) -> Self {
+        self.idempotency = key.map(|k| (principal, k));
+        self
+    }
+}
+
 /// What a committed write answers with.
 pub struct Accepted {
     pub status: StatusCode,
@@ -75,15 +116,8 @@ pub async fn post_report(
         ),
     };
     let submission = match &principal {
-        Principal::Unit(unit) => Submission {
-            unit: unit.clone(),
-            writer: Writer::Unit,
-            actor_kind: "unit",
-            actor: unit.code.clone(),
-            reason: None,
-            address,
-            idempotency: idempotency_key.map(|k| (principal.id(), k)),
-        },
+        Principal::Unit(unit) => Submission::by_unit(unit.clone(), address)
+            .with_idempotency(principal.id(), idempotency_key),
         Principal::Organizer(name) => {
             let code = body.get("unit").and_then(Value::as_str).ok_or_else(|| {
                 AppError::field("unit", "Ban tổ chức cần ghi rõ mã đơn vị (unit)")
@@ -104,15 +138,8 @@ pub async fn post_report(
                 .unit(code)
                 .cloned()
                 .ok_or_else(|| AppError::field("unit", format!("Không có đơn vị mã {code:?}")))?;
-            Submission {
-                unit,
-                writer: Writer::Organizer,
-                actor_kind: "admin",
-                actor: name.clone(),
-                reason: Some(reason.chars().take(1000).collect()),
-                address,
-                idempotency: idempotency_key.map(|k| (principal.id(), k)),
-            }
+            Submission::by_organizer(unit, "admin", name, reason, address)
+                .with_idempotency(principal.id(), idempotency_key)
         }
     };
     let accepted = submit(&state, submission, &body).await?;

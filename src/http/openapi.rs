@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 
-use super::{events, ingest, operations, public};
+use super::{admin, events, ingest, operations, public};
 
 /// `{"error": {...}}`: every refusal has this shape.
 #[derive(Serialize, ToSchema)]
@@ -85,6 +85,9 @@ pub struct Standing {
         operations::get_import_template,
         operations::post_import,
         operations::get_metrics,
+        admin::api_finalize,
+        admin::api_freeze,
+        admin::api_reopen,
     ),
     components(schemas(ErrorBody, ReportBody, ReportAccepted, Standing)),
     modifiers(&BearerAuth)

@@ -19,7 +19,6 @@ use super::ingest::{self, Submission};
 use crate::competition::Counter;
 use crate::error::{AppError, ErrorDetails, FieldErrors, Result};
 use crate::i18n::{BoardLabels, Lang, ReportLabels, fill};
-use crate::report::Writer;
 use crate::session::{self, CSRF_FIELD, Kind, Session};
 use crate::state::{AppState, Selected};
 use crate::store::{ReportRow, RevisionRow, Unit};
@@ -647,15 +646,7 @@ async fn save(
     state.limits().check_ingest(&format!("unit:{}", unit.id))?;
     let (body, mut fields, note) = report_body(&selected, &form, lang);
     let day = chosen_day(&selected, body["day"].as_str(), state.now());
-    let submission = Submission {
-        unit: unit.clone(),
-        writer: Writer::Unit,
-        actor_kind: "unit",
-        actor: unit.code.clone(),
-        reason: None,
-        address,
-        idempotency: None,
-    };
+    let submission = Submission::by_unit(unit.clone(), address);
     let result = ingest::submit(&state, submission, &body).await;
     let mut form_page = form_page(&state, &selected, &unit, &session, day, lang).await?;
     form_page.note = note;
