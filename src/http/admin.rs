@@ -18,8 +18,9 @@ use serde_json::{Value, json};
 
 use super::extract::{AdminAuth, ClientAddr, JsonBody};
 use super::ingest::{self, Submission};
+use super::pages::Frame;
 use super::unit_form::{
-    Choice, CounterField, Frame, MessagePage, Outcome, RevisionView, chosen_day, counter_labels,
+    Choice, CounterField, MessagePage, Outcome, RevisionView, chosen_day, counter_labels,
     day_choices, field, frame, login_form, outcome, page, parse_day, prefill, readable_errors,
     refused, report_body, revision_views, selected, with_cookie,
 };

@@ -45,7 +45,7 @@ struct Asset {
 }
 
 /// Embedded so that the binary runs from anywhere.
-const ASSETS: [Asset; 2] = [
+const ASSETS: [Asset; 3] = [
     Asset {
         stem: "app",
         extension: "css",
@@ -58,12 +58,18 @@ const ASSETS: [Asset; 2] = [
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../../static/board.js"),
     },
+    Asset {
+        stem: "forms",
+        extension: "css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../../static/forms.css"),
+    },
 ];
 
 /// Content hashes, computed once: a new build gets new URLs, so browsers
 /// may cache each URL for a year.
-fn fingerprints() -> &'static [String; 2] {
-    static HASHES: OnceLock<[String; 2]> = OnceLock::new();
+fn fingerprints() -> &'static [String; 3] {
+    static HASHES: OnceLock<[String; 3]> = OnceLock::new();
     HASHES.get_or_init(|| ASSETS.map(|a| hex::encode(&Sha256::digest(a.body.as_bytes())[..8])))
 }
 
@@ -125,6 +131,8 @@ pub struct Frame {
     pub competition_name: String,
     pub organizer: String,
     pub css: String,
+    /// A second stylesheet (the forms' styles), if the page needs one.
+    pub extra_css: Option<String>,
     pub js: String,
     pub home_href: String,
     pub switch_href: String,
@@ -215,6 +223,7 @@ fn frame(
         competition_name: competition.name.clone(),
         organizer: competition.organizer.clone(),
         css: asset_url("app"),
+        extra_css: None,
         js: asset_url("board"),
         home_href: viewing.keep.href("/", &[]),
         switch_href: other.href(here, here_extra),

@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::extract::ClientAddr;
 use super::ingest::{self, Submission};
+use super::pages::{Frame, asset_url};
 use crate::competition::Counter;
 use crate::error::{AppError, ErrorDetails, FieldErrors, Result};
 use crate::i18n::{BoardLabels, Lang, ReportLabels, fill};
@@ -28,38 +29,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let pages = Router::new()
         .route("/report", get(show).post(save))
         .route("/report/login", post(login))
-        .route("/report/logout", post(logout))
-        .route("/report/forms.css", get(forms_css));
+        .route("/report/logout", post(logout));
     readable_errors(pages, state, "/report")
-}
-
-/// The styles of the unit form and the organiser's pages, beside the
-/// public pages' `app.css`.
-async fn forms_css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        include_str!("../../static/forms.css"),
-    )
-        .into_response()
-}
-
-/// What `base.html` needs: title, competition, organiser, assets, language.
-/// These pages are in Vietnamese; the language switch leads to the public
-/// board in English.
-pub struct Frame {
-    pub lang: &'static str,
-    pub title: String,
-    pub competition_name: String,
-    pub organizer: String,
-    pub css: String,
-    pub js: String,
-    pub home_href: String,
-    pub switch_href: String,
-    pub other_lang: &'static str,
-    pub tv: bool,
 }
 
 pub(crate) fn frame(selected: &Selected, title: &str) -> Frame {
@@ -75,7 +46,8 @@ pub(crate) fn frame_in(selected: &Selected, title: &str, lang: Lang, switch_href
         title: format!("{title} — {}", competition.name),
         competition_name: competition.name.clone(),
         organizer: competition.organizer.clone(),
-        css: "/static/app.css".into(),
+        css: asset_url("app"),
+        extra_css: Some(asset_url("forms")),
         js: String::new(),
         home_href: format!("/?competition={}", competition.slug),
         switch_href,
