@@ -17,7 +17,7 @@ use crate::report::{self, Writer};
 use crate::scoring;
 use crate::standings;
 use crate::state::{AppState, Selected};
-use crate::store::{Idempotency, NewReport, SaveOutcome, StoredResponse, Unit};
+use crate::store::{Idempotency, NewReport, SaveOutcome, Saved, StoredResponse, Unit};
 
 /// Who writes, for whom, and why: what a write needs besides the figures.
 pub struct Submission {
@@ -190,20 +190,33 @@ pub async fn submit(state: &AppState, submission: Submission, body: &Value) -> R
         name: submission.unit.name.clone(),
         group: submission.unit.group.clone(),
     };
+    // The answer to a committed write, before the standing is added; also
+    // what an idempotency key replays.
+    let answer = |saved: &Saved| {
+        let status = if saved.created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        let body = json!({
+            "unit": unit_ref,
+            "day": valid.day,
+            "revision": saved.revision,
+            "unchanged": saved.unchanged,
+            "late": saved.late,
+            "counters": valid.counters,
+            "note": valid.note,
+        });
+        (status, body)
+    };
     let outcome = state
         .store()
-        .save_report(&new, |saved| StoredResponse {
-            status: if saved.created { 201 } else { 200 },
-            body: json!({
-                "unit": unit_ref,
-                "day": valid.day,
-                "revision": saved.revision,
-                "unchanged": saved.unchanged,
-                "late": saved.late,
-                "counters": valid.counters,
-                "note": valid.note,
-            })
-            .to_string(),
+        .save_report(&new, |saved| {
+            let (status, body) = answer(saved);
+            StoredResponse {
+                status: status.as_u16(),
+                body: body.to_string(),
+            }
         })
         .await?;
     let (status, mut body, day) = match outcome {
@@ -248,20 +261,7 @@ pub async fn submit(state: &AppState, submission: Submission, body: &Value) -> R
                     )
                     .await?;
             }
-            let body = json!({
-                "unit": unit_ref,
-                "day": valid.day,
-                "revision": saved.revision,
-                "unchanged": saved.unchanged,
-                "late": saved.late,
-                "counters": valid.counters,
-                "note": valid.note,
-            });
-            let status = if saved.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
+            let (status, body) = answer(&saved);
             (status, body, valid.day)
         }
     };
