@@ -185,8 +185,36 @@ pub fn evaluate(rules: &Rules, counters: &[u64]) -> (Vec<CriterionScore>, Option
     (scores, score)
 }
 
-/// `round_half_up(10000 · Σ w·n/d / Σ w)`, exactly.
+/// `round_half_up(10000 · Σ w·n/d / Σ w)`, exactly: in `u128` while every
+/// step fits (checked), in big integers otherwise.
 fn weighted_score_bp(parts: &[(u32, u128, u128)]) -> u32 {
+    weighted_score_bp_u128(parts).unwrap_or_else(|| weighted_score_bp_big(parts))
+}
+
+fn weighted_score_bp_u128(parts: &[(u32, u128, u128)]) -> Option<u32> {
+    let reduced: Vec<(u128, u128, u128)> = parts
+        .iter()
+        .map(|&(w, n, d)| {
+            let g = n.gcd(&d).max(1);
+            (u128::from(w), n / g, d / g)
+        })
+        .collect();
+    let mut lcm: u128 = 1;
+    for (_, _, d) in &reduced {
+        lcm = lcm.checked_mul(d / lcm.gcd(d))?;
+    }
+    let mut sum: u128 = 0;
+    for (w, n, d) in &reduced {
+        sum = sum.checked_add(w.checked_mul(*n)?.checked_mul(lcm / d)?)?;
+    }
+    let weights: u128 = reduced.iter().map(|(w, _, _)| w).sum();
+    let den = lcm.checked_mul(weights)?;
+    let num = sum.checked_mul(10000)?;
+    let rounded = num.checked_mul(2)?.checked_add(den)? / den.checked_mul(2)?;
+    Some(rounded.min(10000) as u32)
+}
+
+fn weighted_score_bp_big(parts: &[(u32, u128, u128)]) -> u32 {
     // Common denominator of the reduced fractions.
     let reduced: Vec<(BigUint, BigUint, BigUint)> = parts
         .iter()
