@@ -93,6 +93,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
                     &NewReport {
                         competition_id: record.id,
                         unit_id: unit.id,
+                        unit_code: unit.code.clone(),
                         day,
                         counters: valid.counters,
                         note: None,

@@ -191,6 +191,7 @@ fn changing_scoring_after_reports_needs_force() {
                 &thidua::store::NewReport {
                     competition_id: record.id,
                     unit_id: unit.id,
+                    unit_code: unit.code.clone(),
                     day: chrono::NaiveDate::from_ymd_opt(2025, 10, 6).unwrap(),
                     counters,
                     note: None,

@@ -170,6 +170,7 @@ pub async fn submit(state: &AppState, submission: Submission, body: &Value) -> R
     let new = NewReport {
         competition_id: selected.record.id,
         unit_id: submission.unit.id,
+        unit_code: submission.unit.code.clone(),
         day: valid.day,
         counters: valid.counters.clone(),
         note: valid.note.clone(),
@@ -244,23 +245,6 @@ pub async fn submit(state: &AppState, submission: Submission, body: &Value) -> R
         }
         SaveOutcome::Saved(saved) => {
             metrics::counter!("thidua_reports_accepted_total").increment(1);
-            if !saved.unchanged && submission.writer == Writer::Organizer {
-                let details = json!({"day": valid.day, "revision": saved.revision, "counters": valid.counters});
-                state
-                    .store()
-                    .audit(
-                        &crate::store::NewAudit {
-                            competition_id: Some(selected.record.id),
-                            actor: &submission.actor,
-                            action: "report.correct",
-                            target: Some(&submission.unit.code),
-                            reason: submission.reason.as_deref(),
-                            details: Some(&details.to_string()),
-                        },
-                        now,
-                    )
-                    .await?;
-            }
             let (status, body) = answer(&saved);
             (status, body, valid.day)
         }

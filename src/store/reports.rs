@@ -15,6 +15,8 @@ pub type Counters = BTreeMap<String, u64>;
 pub struct NewReport {
     pub competition_id: i64,
     pub unit_id: i64,
+    /// Names the unit in the audit log.
+    pub unit_code: String,
     pub day: NaiveDate,
     pub counters: Counters,
     pub note: Option<String>,
@@ -227,6 +229,25 @@ impl Store {
                 .bind(saved.report_id)
                 .execute(&mut *tx)
                 .await?;
+            // An organiser's entry is audited in the same transaction: no
+            // correction without its line in the log.
+            if report.actor_kind != "unit" {
+                let details = serde_json::json!({
+                    "day": report.day, "revision": saved.revision, "counters": report.counters,
+                });
+                sqlx::query(
+                    "INSERT INTO audit_log (competition_id, actor, action, target, reason, details, created_at)
+                     VALUES ($1, $2, 'report.correct', $3, $4, $5, $6)",
+                )
+                .bind(report.competition_id)
+                .bind(&report.actor)
+                .bind(&report.unit_code)
+                .bind(&report.reason)
+                .bind(details.to_string())
+                .bind(millis(report.now))
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         if let Some(key) = &report.idempotency {
             let stored = response(&saved);
