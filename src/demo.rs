@@ -139,6 +139,9 @@ pub fn spawn_reporter(state: AppState) {
             let today = selected.record.competition.local_date(state.now());
             progress = (progress + 0.02).min(1.0);
             let units: Vec<Unit> = selected.active_units().cloned().collect();
+            if units.is_empty() {
+                continue;
+            }
             for _ in 0..4 {
                 let unit = &units[rand::random_range(0..units.len())];
                 let body = json!({"day": today, "counters": figures(unit, today, progress)});
