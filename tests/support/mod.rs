@@ -82,8 +82,12 @@ pub async fn fresh_database(db: Db) -> (String, Option<tempfile::TempDir>) {
         }
         Db::Postgres => {
             let base = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
-            let name = unique("thidua_test_");
+            // The creation time is in the name so that later runs can drop
+            // what earlier ones left behind.
+            let now = chrono::Utc::now().timestamp();
+            let name = unique(&format!("thidua_test_{now}_"));
             let admin = Store::connect(&base).await.expect("connect to PostgreSQL");
+            drop_stale_databases(&admin, now - 3600).await;
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(admin.pool())
                 .await
@@ -91,6 +95,41 @@ pub async fn fresh_database(db: Db) -> (String, Option<tempfile::TempDir>) {
             admin.pool().close().await;
             let (head, _) = base.rsplit_once('/').expect("database URL with a name");
             (format!("{head}/{name}"), None)
+        }
+    }
+}
+
+/// Drops test databases created more than an hour ago (a run can't still
+/// be using them), so the shared server does not fill up.
+async fn drop_stale_databases(admin: &Store, before: i64) {
+    use sqlx::Row;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // Once per test process is enough.
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if DONE.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let Ok(rows) = sqlx::query(
+        "SELECT datname::text AS datname FROM pg_database WHERE datname LIKE 'thidua_test_%'",
+    )
+    .fetch_all(admin.pool())
+    .await
+    else {
+        return;
+    };
+    for row in rows {
+        let name: String = row.get("datname");
+        let created = name
+            .strip_prefix("thidua_test_")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|t| t.parse::<i64>().ok());
+        // Names without a time come from older runs: drop them too.
+        if created.is_none_or(|t| t < before) {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(admin.pool())
+            .await;
         }
     }
 }
