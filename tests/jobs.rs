@@ -16,11 +16,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::Row;
 use support::*;
-use thidua::config::Config;
 use thidua::jobs;
-use thidua::ranking::Ranking;
 use thidua::state::AppState;
-use thidua::store::Store;
 
 const SLUG: &str = "lang-son-2025";
 
@@ -33,19 +30,7 @@ fn at(local: &str) -> DateTime<Utc> {
 /// A second service process on the same database (a restart, or another
 /// instance behind the load balancer), sharing the test's clock.
 async fn another_instance(app: &TestApp, webhook: Option<String>) -> AppState {
-    let store = Store::open(&app.database_url).await.unwrap();
-    let ranking = match app.backend.1 {
-        Rank::Memory => Ranking::memory(),
-        Rank::Redis => Ranking::redis(&std::env::var("TEST_REDIS_URL").unwrap(), &app.redis_prefix)
-            .await
-            .unwrap(),
-    };
-    let mut config = Config::for_database(&app.database_url);
-    config.redis_prefix = app.redis_prefix.clone();
-    config.webhook_url = webhook;
-    AppState::new(store, ranking, app.clock.clone(), config)
-        .await
-        .unwrap()
+    app.another_state(|c| c.webhook_url = webhook).await
 }
 
 async fn count(app: &TestApp, sql: &str, bind: &str) -> i64 {

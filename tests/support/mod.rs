@@ -225,18 +225,14 @@ pub async fn spawn_app_on(
         .await
         .expect("admin token");
     let clock = ManualClock::new(now);
-    let mut config = Config::for_database(&database_url);
-    config.redis_prefix = redis_prefix.clone();
-    config.ingest_per_minute = 100_000;
+    let config = test_config(&database_url, &redis_prefix);
     let state = AppState::new(store, ranking, clock.clone(), config)
         .await
         .expect("state");
     thidua::standings::rebuild_all(&state)
         .await
         .expect("rebuild");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(thidua::http::serve(state.clone(), listener));
+    let addr = serve(state.clone()).await;
     let app = TestApp {
         addr,
         base: format!("http://{addr}"),
@@ -364,37 +360,7 @@ pub async fn spawn_second_instance(app: &TestApp) -> TestApp {
         Rank::Redis,
         "instances share a ranking only through Redis"
     );
-    let store = Store::open(&app.database_url).await.expect("open store");
-    let url = std::env::var("TEST_REDIS_URL").expect("TEST_REDIS_URL");
-    let ranking = Ranking::redis(&url, &app.redis_prefix)
-        .await
-        .expect("redis");
-    let clock = ManualClock::new(thidua::clock::Clock::now(app.clock.as_ref()));
-    let mut config = Config::for_database(&app.database_url);
-    config.redis_prefix = app.redis_prefix.clone();
-    config.ingest_per_minute = 100_000;
-    let state = AppState::new(store, ranking, clock.clone(), config)
-        .await
-        .expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(thidua::http::serve(state.clone(), listener));
-    let second = TestApp {
-        addr,
-        base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
-        state,
-        clock,
-        competition: app.competition.clone(),
-        tokens: app.tokens.clone(),
-        admin_token: app.admin_token.clone(),
-        database_url: app.database_url.clone(),
-        redis_prefix: app.redis_prefix.clone(),
-        backend: app.backend,
-        _dir: None,
-    };
-    second.wait_ready().await;
-    second
+    app.another_instance(|_| {}).await
 }
 
 /// A service like `spawn_app`'s, whose configuration `tweak` adjusts (e.g.
@@ -403,45 +369,71 @@ pub async fn spawn_app_with_config(
     backend: (Db, Rank),
     tweak: impl FnOnce(&mut Config),
 ) -> TestApp {
-    let first = spawn_app(backend).await;
-    let store = Store::open(&first.database_url).await.expect("open store");
-    let ranking = match backend.1 {
-        Rank::Memory => Ranking::memory(),
-        Rank::Redis => {
-            let url = std::env::var("TEST_REDIS_URL").expect("TEST_REDIS_URL");
-            Ranking::redis(&url, &first.redis_prefix)
-                .await
-                .expect("redis")
-        }
-    };
-    let clock = ManualClock::new(thidua::clock::Clock::now(first.clock.as_ref()));
-    let mut config = Config::for_database(&first.database_url);
-    config.redis_prefix = first.redis_prefix.clone();
+    let mut first = spawn_app(backend).await;
+    let mut app = first.another_instance(tweak).await;
+    app._dir = first._dir.take();
+    app
+}
+
+fn test_config(database_url: &str, redis_prefix: &str) -> Config {
+    let mut config = Config::for_database(database_url);
+    config.redis_prefix = redis_prefix.to_string();
     config.ingest_per_minute = 100_000;
-    tweak(&mut config);
-    let state = AppState::new(store, ranking, clock.clone(), config)
-        .await
-        .expect("state");
-    thidua::standings::rebuild_all(&state)
-        .await
-        .expect("rebuild");
+    config
+}
+
+/// Serves `state` on a free port.
+async fn serve(state: AppState) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(thidua::http::serve(state.clone(), listener));
-    let app = TestApp {
-        addr,
-        base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
-        state,
-        clock,
-        competition: first.competition.clone(),
-        tokens: first.tokens.clone(),
-        admin_token: first.admin_token.clone(),
-        database_url: first.database_url.clone(),
-        redis_prefix: first.redis_prefix.clone(),
-        backend,
-        _dir: first._dir,
-    };
-    app.wait_ready().await;
-    app
+    tokio::spawn(thidua::http::serve(state, listener));
+    addr
+}
+
+impl TestApp {
+    /// The state of another service process over this app's database and
+    /// ranking (the same Redis prefix, or a new in-process ranking) and on
+    /// its clock: a restart, or another instance behind the load balancer.
+    pub async fn another_state(&self, tweak: impl FnOnce(&mut Config)) -> AppState {
+        let store = Store::open(&self.database_url).await.expect("open store");
+        let ranking = match self.backend.1 {
+            Rank::Memory => Ranking::memory(),
+            Rank::Redis => {
+                let url = std::env::var("TEST_REDIS_URL").expect("TEST_REDIS_URL");
+                Ranking::redis(&url, &self.redis_prefix)
+                    .await
+                    .expect("redis")
+            }
+        };
+        let mut config = test_config(&self.database_url, &self.redis_prefix);
+        tweak(&mut config);
+        AppState::new(store, ranking, self.clock.clone(), config)
+            .await
+            .expect("state")
+    }
+
+    /// Another instance, serving HTTP, with its ranking rebuilt.
+    pub async fn another_instance(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let state = self.another_state(tweak).await;
+        thidua::standings::rebuild_all(&state)
+            .await
+            .expect("rebuild");
+        let addr = serve(state.clone()).await;
+        let app = TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            state,
+            clock: self.clock.clone(),
+            competition: self.competition.clone(),
+            tokens: self.tokens.clone(),
+            admin_token: self.admin_token.clone(),
+            database_url: self.database_url.clone(),
+            redis_prefix: self.redis_prefix.clone(),
+            backend: self.backend,
+            _dir: None,
+        };
+        app.wait_ready().await;
+        app
+    }
 }
