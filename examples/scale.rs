@@ -8,12 +8,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
+use thidua::catalog::Selected;
 use thidua::competition::Competition;
+use thidua::competition::{Board, CompetitionRecord, Status};
 use thidua::leaderboard;
+use thidua::leaderboard::BoardSpec;
 use thidua::ranking::{Entry, Period, sort_entries};
 use thidua::scoring::Totals;
-use thidua::state::Selected;
-use thidua::store::{CompetitionRecord, Unit};
+use thidua::store::Unit;
 
 fn main() {
     let n: usize = std::env::args()
@@ -43,6 +45,7 @@ fn main() {
             finalized_at: None,
         },
         units: Arc::new(units.clone()),
+        generation: 1,
     };
     let mut seed = 0x2545F4914F6CDD1Du64;
     let mut next = move |max: u64| {
@@ -69,7 +72,7 @@ fn main() {
                     issued - next(issued / 20),
                 ]);
             }
-            thidua::standings::entry(&competition, u, totals, 1)
+            thidua::ranking::sync::entry(&competition, u, totals, 1)
         })
         .collect();
     sort_entries(&mut entries);
@@ -78,16 +81,16 @@ fn main() {
     let started = Instant::now();
     let mut board = None;
     for _ in 0..runs {
-        board = Some(leaderboard::build(
-            &selected,
-            "all",
-            Period::Whole,
-            &entries,
-            1,
-            "open",
-            Utc::now(),
-            None,
-        ));
+        board = Some(leaderboard::build(&BoardSpec {
+            selected: &selected,
+            board: &Board::All,
+            period: Period::Whole,
+            entries: &entries,
+            version: 1,
+            status: Status::Open,
+            as_of: Utc::now(),
+            previous_ranks: None,
+        }));
     }
     let build = started.elapsed() / runs;
     let board = board.expect("board");

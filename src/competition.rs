@@ -1,14 +1,118 @@
-//! The competition file (TOML): parsing, validation and the calendar it implies.
+//! The competition file (TOML): parsing and validation; its boards and its
+//! status. The calendar it implies (days, deadlines, local time) is in
+//! [`calendar`].
 //!
 //! A `CompetitionFile` is what the organiser writes; `Competition` is the
 //! validated form every other module works with. Validation errors name the
 //! offending key so that the organiser can fix the file without guessing.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+pub mod calendar;
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+pub use self::calendar::{local_instant, parse_local_datetime};
 use crate::scoring::{self, NoData};
+
+/// Where a competition stands: open, its public board frozen, or final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Open,
+    /// The public sees the board as it was at the freeze; reports still flow.
+    Frozen,
+    /// The final standings are stored and never change.
+    Final,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Frozen => "frozen",
+            Status::Final => "final",
+        }
+    }
+}
+
+/// A board of a competition: every unit (`all`), or one group's units.
+/// Written as `all` or the group's code in URLs, JSON, Redis keys and SQL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Board {
+    All,
+    Group(String),
+}
+
+impl Board {
+    pub const ALL: &'static str = "all";
+
+    /// The board a code names, whether or not a competition has that group.
+    pub fn from_code(code: &str) -> Board {
+        if code == Board::ALL {
+            Board::All
+        } else {
+            Board::Group(code.to_string())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Board::All => Board::ALL,
+            Board::Group(code) => code,
+        }
+    }
+
+    /// Whether a unit of `group` is on this board.
+    pub fn includes(&self, group: &str) -> bool {
+        match self {
+            Board::All => true,
+            Board::Group(code) => code == group,
+        }
+    }
+
+    pub fn is_all(&self) -> bool {
+        *self == Board::All
+    }
+}
+
+impl fmt::Display for Board {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Board {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for Board {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Board {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|code| Board::from_code(&code))
+    }
+}
+
+impl utoipa::PartialSchema for Board {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("`all`, or a group's code"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Board {}
 
 /// The file as written, before validation. Stored as JSON beside the
 /// competition so the definition can be re-read exactly.
@@ -38,6 +142,11 @@ pub struct CompetitionFile {
     pub criteria: Vec<CriterionFile>,
     #[serde(default)]
     pub grades: Vec<GradeFile>,
+    /// How printed and exported documents present the organiser; never
+    /// part of scoring. Omitted when absent so that stored definitions of
+    /// files without it compare equal to the file re-read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<DocumentFile>,
 }
 
 fn default_timezone() -> String {
@@ -79,6 +188,8 @@ impl Default for DeadlineFile {
 pub struct Group {
     pub code: String,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_en: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +231,243 @@ fn default_weight() -> u32 {
 pub struct GradeFile {
     pub min_score: f64,
     pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_en: Option<String>,
+}
+
+/// The `[document]` table: what an administrative document of the
+/// organiser carries besides the ranking (Nghị định 30/2020/NĐ-CP).
+/// Every key is optional; defaults come from `organizer`.
+///
+/// | key | meaning | rules |
+/// |---|---|---|
+/// | `issuer` | the issuing body, top left: the superior body, then the organiser (`["UBND TỈNH LẠNG SƠN", "SỞ NỘI VỤ"]`) | 1–3 lines; default from `organizer` ("Sở X tỉnh Y" → `["UBND TỈNH Y", "SỞ X"]`, else the organiser in capitals) |
+/// | `place` | the place in the date line ("Lạng Sơn, ngày … tháng … năm …") | default: the province or city named at the end of `organizer`, else none |
+/// | `signer_title` | the signer's position (`["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"]`) | 1–3 lines; default from `organizer` (a Sở → "GIÁM ĐỐC") |
+/// | `signer_name` | the signer's full name, below the space to sign | default: none (written by hand) |
+/// | `recipients` | "Nơi nhận" lines, each without the leading dash | at most 30; default `["Lưu: VT."]` |
+///
+/// A line may be written as a string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentFile {
+    #[serde(
+        default,
+        deserialize_with = "lines",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub issuer: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "lines",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signer_title: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer_name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "lines",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recipients: Option<Vec<String>>,
+}
+
+/// One line as a string, or several as a list: `signer_title = "GIÁM ĐỐC"`
+/// reads as naturally as the two lines of a deputy's title.
+fn lines<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Lines {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(Some(match Lines::deserialize(d)? {
+        Lines::One(line) => vec![line],
+        Lines::Many(lines) => lines,
+    }))
+}
+
+/// The validated `[document]` table, defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub issuer: Vec<String>,
+    pub place: Option<String>,
+    pub signer_title: Vec<String>,
+    pub signer_name: Option<String>,
+    pub recipients: Vec<String>,
+}
+
+impl Document {
+    fn from_file(
+        file: Option<&DocumentFile>,
+        organizer: &str,
+    ) -> Result<Document, DefinitionError> {
+        let empty = DocumentFile::default();
+        let file = file.unwrap_or(&empty);
+        let organizer = organizer.trim();
+        let (body, region) = split_region(organizer);
+        let issuer = match &file.issuer {
+            Some(lines) => checked_lines("document.issuer", lines, 1..=3)?,
+            None => match region {
+                Some((kind, name)) => vec![
+                    format!("UBND {kind} {name}").to_uppercase(),
+                    body.to_uppercase(),
+                ],
+                None => vec![organizer.to_uppercase()],
+            },
+        };
+        let place = match &file.place {
+            Some(place) => Some(checked_line("document.place", place)?),
+            None => region.map(|(_, name)| name.to_string()),
+        };
+        let signer_title = match &file.signer_title {
+            Some(lines) => checked_lines("document.signer_title", lines, 1..=3)?,
+            None => vec![default_signer_title(body).to_string()],
+        };
+        let signer_name = match &file.signer_name {
+            Some(name) => Some(checked_line("document.signer_name", name)?),
+            None => None,
+        };
+        let recipients = match &file.recipients {
+            Some(lines) => checked_lines("document.recipients", lines, 0..=30)?,
+            None => vec!["Lưu: VT.".to_string()],
+        };
+        Ok(Document {
+            issuer,
+            place,
+            signer_title,
+            signer_name,
+            recipients,
+        })
+    }
+
+    /// The date line: "Lạng Sơn, ngày 06 tháng 10 năm 2025".
+    pub fn place_and_date(&self, day: NaiveDate) -> String {
+        let date = administrative_date(day);
+        match &self.place {
+            Some(place) => format!("{place}, ngày {date}"),
+            None => format!("Ngày {date}"),
+        }
+    }
+}
+
+/// "06 tháng 10 năm 2025": Nghị định 30/2020 writes days below 10 and the
+/// months January and February with a leading zero, other months without.
+pub fn administrative_date(day: NaiveDate) -> String {
+    let month = if day.month() < 3 {
+        format!("{:02}", day.month())
+    } else {
+        day.month().to_string()
+    };
+    format!("{:02} tháng {month} năm {}", day.day(), day.year())
+}
+
+/// "Sở Nội vụ tỉnh Lạng Sơn" → ("Sở Nội vụ", Some(("tỉnh", "Lạng Sơn"))):
+/// the body and the province or city it belongs to, when the name says.
+fn split_region(organizer: &str) -> (&str, Option<(&str, &str)>) {
+    for kind in ["thành phố", "tỉnh"] {
+        let marker = format!(" {kind} ");
+        if let Some(at) = organizer.rfind(&marker) {
+            let name = organizer[at + marker.len()..].trim();
+            let body = organizer[..at].trim();
+            if !name.is_empty() && !body.is_empty() {
+                return (body, Some((kind, name)));
+            }
+        }
+    }
+    (organizer, None)
+}
+
+/// The position that signs for a body of this kind (Nghị định 30/2020,
+/// Phụ lục I): the head of a department, of a committee, of a board.
+fn default_signer_title(body: &str) -> &'static str {
+    let lower = body.to_lowercase();
+    if lower.starts_with("sở ") {
+        "GIÁM ĐỐC"
+    } else if lower.starts_with("ủy ban")
+        || lower.starts_with("uỷ ban")
+        || lower.starts_with("ubnd")
+    {
+        "CHỦ TỊCH"
+    } else if lower.starts_with("ban ") {
+        "TRƯỞNG BAN"
+    } else if lower.starts_with("bộ ") {
+        "BỘ TRƯỞNG"
+    } else {
+        "THỦ TRƯỞNG CƠ QUAN"
+    }
+}
+
+const DOCUMENT_LINE_MAX: usize = 200;
+
+fn checked_line(key: &str, line: &str) -> Result<String, DefinitionError> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Err(invalid(key, "must not be empty"));
+    }
+    if line.chars().count() > DOCUMENT_LINE_MAX {
+        return Err(invalid(
+            key,
+            format!("must be at most {DOCUMENT_LINE_MAX} characters"),
+        ));
+    }
+    Ok(line.to_string())
+}
+
+fn checked_lines(
+    key: &str,
+    lines: &[String],
+    count: std::ops::RangeInclusive<usize>,
+) -> Result<Vec<String>, DefinitionError> {
+    if !count.contains(&lines.len()) {
+        return Err(invalid(
+            key,
+            format!("must have {} to {} lines", count.start(), count.end()),
+        ));
+    }
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| checked_line(&format!("{key}[{i}]"), line))
+        .collect()
+}
+
+/// A competition as stored, with the state the organiser controls.
+#[derive(Debug, Clone)]
+pub struct CompetitionRecord {
+    pub id: i64,
+    pub competition: Arc<Competition>,
+    /// Frozen by hand ("freeze now"), besides the file's `freeze_at`.
+    pub frozen_at: Option<DateTime<Utc>>,
+    pub finalized_at: Option<DateTime<Utc>>,
+}
+
+impl CompetitionRecord {
+    /// The instant the public board froze, if it has.
+    pub fn freeze_instant(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        [self.competition.freeze_at, self.frozen_at]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t <= now)
+            .min()
+    }
+
+    pub fn is_final(&self) -> bool {
+        self.finalized_at.is_some()
+    }
+
+    pub fn status(&self, now: DateTime<Utc>) -> Status {
+        if self.is_final() {
+            Status::Final
+        } else if self.freeze_instant(now).is_some() {
+            Status::Frozen
+        } else {
+            Status::Open
+        }
+    }
 }
 
 /// A validated competition.
@@ -140,6 +488,8 @@ pub struct Competition {
     pub criteria: Vec<Criterion>,
     /// Scoring rules derived from counters, criteria, tie-breakers and grades.
     pub rules: scoring::Rules,
+    /// How documents present the organiser: heading, place, signer.
+    pub document: Document,
     /// The file it came from, kept to detect changes and to store it.
     pub file: CompetitionFile,
 }
@@ -242,7 +592,7 @@ impl Competition {
             return Err(invalid("groups", "at least one group is required"));
         }
         for (i, g) in file.groups.iter().enumerate() {
-            if !is_valid_slug(&g.code) || g.code == "all" {
+            if !is_valid_slug(&g.code) || g.code == Board::ALL {
                 return Err(invalid(
                     format!("groups[{i}].code"),
                     "must match [a-z0-9-]{1,64} and not be \"all\"",
@@ -391,6 +741,8 @@ impl Competition {
             })?),
         };
 
+        let document = Document::from_file(file.document.as_ref(), &file.organizer)?;
+
         let rules = scoring::Rules {
             counters: file.counters.len(),
             criteria: rule_criteria,
@@ -412,6 +764,7 @@ impl Competition {
             counters: file.counters.clone(),
             criteria,
             rules,
+            document,
             file,
         };
         if let Some(freeze) = competition.freeze_at
@@ -425,54 +778,6 @@ impl Competition {
         Ok(competition)
     }
 
-    /// The instant figures for `day` stop being accepted from units.
-    pub fn deadline(&self, day: NaiveDate) -> DateTime<Utc> {
-        let date = day + Duration::days(i64::from(self.deadline_days_after));
-        local_to_utc(self.timezone, date.and_time(self.deadline_time))
-    }
-
-    /// Midnight at the start of `day`, local time.
-    pub fn day_start(&self, day: NaiveDate) -> DateTime<Utc> {
-        local_to_utc(self.timezone, day.and_time(NaiveTime::MIN))
-    }
-
-    pub fn local_date(&self, now: DateTime<Utc>) -> NaiveDate {
-        now.with_timezone(&self.timezone).date_naive()
-    }
-
-    pub fn days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
-        self.start_date
-            .iter_days()
-            .take_while(move |d| *d <= self.end_date)
-    }
-
-    pub fn day_count(&self) -> u32 {
-        ((self.end_date - self.start_date).num_days() + 1) as u32
-    }
-
-    pub fn contains(&self, day: NaiveDate) -> bool {
-        self.start_date <= day && day <= self.end_date
-    }
-
-    /// 1-based position of `day` within the competition, e.g. 3 for "Ngày 3/5".
-    pub fn day_number(&self, day: NaiveDate) -> u32 {
-        ((day - self.start_date).num_days() + 1) as u32
-    }
-
-    /// The last deadline: after it the competition can be finalized automatically.
-    pub fn last_deadline(&self) -> DateTime<Utc> {
-        self.deadline(self.end_date)
-    }
-
-    pub fn is_frozen_at(&self, now: DateTime<Utc>) -> bool {
-        self.freeze_at.is_some_and(|f| now >= f)
-    }
-
-    /// Open now: between the first day's start and the last deadline.
-    pub fn is_running_at(&self, now: DateTime<Utc>) -> bool {
-        self.day_start(self.start_date) <= now && now < self.last_deadline()
-    }
-
     pub fn counter_keys(&self) -> impl Iterator<Item = &str> {
         self.counters.iter().map(|c| c.key.as_str())
     }
@@ -482,18 +787,54 @@ impl Competition {
     }
 
     /// Boards of the competition: `all`, then one per group.
-    pub fn boards(&self) -> Vec<String> {
-        std::iter::once("all".to_string())
-            .chain(self.groups.iter().map(|g| g.code.clone()))
+    pub fn boards(&self) -> Vec<Board> {
+        std::iter::once(Board::All)
+            .chain(self.groups.iter().map(|g| Board::Group(g.code.clone())))
             .collect()
     }
 
-    pub fn is_board(&self, board: &str) -> bool {
-        board == "all" || self.group(board).is_some()
+    /// The board `code` names, if the competition has it.
+    pub fn board(&self, code: &str) -> Option<Board> {
+        let board = Board::from_code(code);
+        match &board {
+            Board::All => Some(board),
+            Board::Group(g) => self.group(g).map(|_| board),
+        }
+    }
+
+    /// A group's name, or the code of a board the competition does not have.
+    /// The `all` board's name depends on the language (`i18n`).
+    pub fn group_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.group(code).map_or(code, |g| g.name.as_str())
+    }
+
+    /// A group's name in English when the file gives one.
+    pub fn group_name_en(&self, code: &str) -> Option<&str> {
+        self.group(code).and_then(|g| g.label_en.as_deref())
+    }
+
+    /// A grade's label in English when the file gives one.
+    pub fn grade_label_en(&self, label: &str) -> Option<&str> {
+        self.file
+            .grades
+            .iter()
+            .find(|g| g.label == label)
+            .and_then(|g| g.label_en.as_deref())
+    }
+
+    /// Whether anything but the `[document]` table differs: the heading and
+    /// the signer of printed documents change no board.
+    pub fn differs_beyond_document(&self, other: &Competition) -> bool {
+        let mut mine = self.file.clone();
+        let mut theirs = other.file.clone();
+        mine.document = None;
+        theirs.document = None;
+        mine != theirs
     }
 
     /// Changes to counters or criteria alter every score; the store refuses
-    /// them once reports exist unless forced.
+    /// them once reports exist unless forced. The `[document]` table is
+    /// never part of it.
     pub fn scoring_differs(&self, other: &Competition) -> bool {
         self.counters != other.counters
             || self.criteria != other.criteria
@@ -501,113 +842,5 @@ impl Competition {
     }
 }
 
-fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    match tz.from_local_datetime(&local) {
-        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-        chrono::LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
-        // A local time skipped by a DST change: take the instant an hour later.
-        chrono::LocalResult::None => local_to_utc(tz, local + Duration::hours(1)),
-    }
-}
-
-/// Accepts RFC 3339 with an offset, or a local datetime without one
-/// (`2025-10-10T12:00[:00]`, also with a space) interpreted in `tz`.
-pub fn parse_local_datetime(text: &str, tz: Tz) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-    .filter(|t| t.year() > 1900)
-    .map(|t| local_to_utc(tz, t))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const LANG_SON: &str = include_str!("../data/lang-son-2025.toml");
-
-    #[test]
-    fn the_lang_son_file_is_valid() {
-        let c = Competition::parse(LANG_SON).unwrap();
-        assert_eq!(c.slug, "lang-son-2025");
-        assert_eq!(c.counters.len(), 6);
-        assert_eq!(c.criteria.len(), 3);
-        assert_eq!(c.day_count(), 5);
-        assert_eq!(c.rules.grades[0].min_score_bp, 9000);
-        assert_eq!(c.boards(), ["all", "so-nganh", "xa-phuong"]);
-        // Figures for 6/10 are accepted until 7/10 09:00 in Hà Nội = 02:00 UTC.
-        let d = NaiveDate::from_ymd_opt(2025, 10, 6).unwrap();
-        assert_eq!(c.deadline(d).to_rfc3339(), "2025-10-07T02:00:00+00:00");
-    }
-
-    fn with(edit: impl Fn(&mut CompetitionFile)) -> Result<Competition, DefinitionError> {
-        let mut f = CompetitionFile::parse(LANG_SON).unwrap();
-        edit(&mut f);
-        f.validate()
-    }
-
-    #[test]
-    fn errors_name_the_offending_key() {
-        type Edit = Box<dyn Fn(&mut CompetitionFile)>;
-        let cases: Vec<(&str, Edit)> = vec![
-            ("slug", Box::new(|f| f.slug = "Lạng Sơn".into())),
-            ("name", Box::new(|f| f.name = " ".into())),
-            ("timezone", Box::new(|f| f.timezone = "Mars/Base".into())),
-            (
-                "end_date",
-                Box::new(|f| f.end_date = f.start_date.pred_opt().unwrap()),
-            ),
-            ("deadline.time", Box::new(|f| f.deadline.time = "9h".into())),
-            ("groups", Box::new(|f| f.groups.clear())),
-            (
-                "counters[1].key",
-                Box::new(|f| f.counters[1].key = "received".into()),
-            ),
-            (
-                "criteria[0].numerator",
-                Box::new(|f| f.criteria[0].numerator = "x".into()),
-            ),
-            (
-                "criteria[2].target_percent",
-                Box::new(|f| f.criteria[2].target_percent = 0),
-            ),
-            ("criteria[1].weight", Box::new(|f| f.criteria[1].weight = 0)),
-            (
-                "tie_breakers[0]",
-                Box::new(|f| f.tie_breakers = vec!["nope".into()]),
-            ),
-            (
-                "grades[0].min_score",
-                Box::new(|f| f.grades[0].min_score = 90.125),
-            ),
-            ("freeze_at", Box::new(|f| f.freeze_at = Some("soon".into()))),
-        ];
-        for (key, edit) in cases {
-            let err = with(edit).unwrap_err();
-            assert_eq!(err.key, key, "{err}");
-        }
-    }
-
-    #[test]
-    fn unknown_keys_are_refused() {
-        let text = LANG_SON.replace("auto_finalize = true", "auto_finalise = true");
-        let err = CompetitionFile::parse(&text).unwrap_err();
-        assert!(err.message.contains("auto_finalise"), "{err}");
-    }
-
-    #[test]
-    fn freeze_at_accepts_offset_and_local_forms() {
-        let a = with(|f| f.freeze_at = Some("2025-10-10T12:00:00+07:00".into())).unwrap();
-        let b = with(|f| f.freeze_at = Some("2025-10-10T12:00".into())).unwrap();
-        assert_eq!(a.freeze_at, b.freeze_at);
-        assert!(with(|f| f.freeze_at = Some("2025-10-01T12:00".into())).is_err());
-    }
-}
+mod tests;

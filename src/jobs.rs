@@ -18,18 +18,18 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration as StdDuration;
 
 use anyhow::Context;
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
-use serde_json::{Value, json};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use serde_json::json;
 use tokio_cron_scheduler::{Job, JobScheduler};
 use tracing::Instrument;
 
-use crate::leaderboard;
-use crate::lifecycle;
-use crate::ranking::{Period, sort_entries};
-use crate::standings;
-use crate::state::{AppState, Selected};
-use crate::store::{CompetitionRecord, DayClosing, NewAudit};
+use crate::audit::{Audit, AuditAction, SYSTEM};
+use crate::catalog::Selected;
+use crate::competition::{CompetitionRecord, Status, local_instant};
+use crate::leaderboard::{self, BoardSpec};
+use crate::ranking::{Period, sync};
+use crate::state::AppState;
+use crate::store::DayClosing;
 
 /// How long a claimed run may stay unfinished before another instance may
 /// take it over (longer than any job, webhook retries included).
@@ -37,9 +37,6 @@ pub const LEASE: Duration = Duration::minutes(10);
 
 /// Reconciliation runs once per slot of this many minutes.
 pub const RECONCILE_MINUTES: i64 = 5;
-
-/// The audit log's actor for what the scheduler does.
-pub const SYSTEM: &str = "system";
 
 /// A scheduled task of one competition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,19 +91,6 @@ pub fn reminder_time(text: &str) -> NaiveTime {
     })
 }
 
-fn local_instant(tz: Tz, day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    let local = day.and_time(time);
-    match tz.from_local_datetime(&local) {
-        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
-        // A time skipped by a daylight-saving change: the first instant after it.
-        LocalResult::None => tz
-            .from_local_datetime(&(local + Duration::hours(1)))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| local.and_utc()),
-    }
-}
-
 /// Every task of a competition with its instant, in the order they run:
 /// a day closes before the competition is finalized at the same instant.
 pub fn schedule(record: &CompetitionRecord, reminder_at: NaiveTime) -> Vec<Scheduled> {
@@ -114,7 +98,7 @@ pub fn schedule(record: &CompetitionRecord, reminder_at: NaiveTime) -> Vec<Sched
     let mut tasks = Vec::new();
     for day in c.days() {
         tasks.push(Scheduled {
-            at: local_instant(c.timezone, day, reminder_at),
+            at: local_instant(c.timezone, day.and_time(reminder_at)),
             task: Task::Remind(day),
         });
         tasks.push(Scheduled {
@@ -189,9 +173,9 @@ pub async fn run_due(state: &AppState) -> RunReport {
             return report;
         }
     };
-    let ids: Vec<i64> = state.catalog().competitions.iter().map(|c| c.id).collect();
+    let ids: Vec<i64> = state.catalog().all().iter().map(|c| c.record.id).collect();
     for id in ids {
-        let Some(selected) = state.competition_by_id(id) else {
+        let Some(selected) = state.catalog().competition_by_id(id) else {
             continue;
         };
         let slug = selected.record.competition.slug.clone();
@@ -202,6 +186,7 @@ pub async fn run_due(state: &AppState) -> RunReport {
             }
             // Re-read: an earlier task (a close, finalize) may have reloaded it.
             let selected = state
+                .catalog()
                 .competition_by_id(id)
                 .unwrap_or_else(|| selected.clone());
             match once(state, task.job(), &key, || run_task(state, &selected, task)).await {
@@ -266,23 +251,14 @@ where
 async fn audit(
     state: &AppState,
     selected: &Selected,
-    action: &str,
-    details: &Value,
+    action: AuditAction,
+    details: &impl serde::Serialize,
 ) -> anyhow::Result<()> {
-    state
-        .store()
-        .audit(
-            &NewAudit {
-                competition_id: Some(selected.record.id),
-                actor: SYSTEM,
-                action,
-                target: Some(&selected.record.competition.slug),
-                reason: None,
-                details: Some(&details.to_string()),
-            },
-            state.now(),
-        )
-        .await?;
+    let audit = Audit::new(action, SYSTEM)
+        .competition(selected.record.id)
+        .target(&selected.record.competition.slug)
+        .details(details);
+    state.store().audit(&audit, state.now()).await?;
     Ok(())
 }
 
@@ -307,23 +283,18 @@ pub async fn close_day(
         .into_iter()
         .filter(|r| r.day <= day)
         .collect();
-    let mut whole = standings::entries(competition, &selected.units, &reports)
-        .into_iter()
-        .find(|(p, _)| *p == Period::Whole)
-        .map(|(_, e)| e)
-        .unwrap_or_default();
-    sort_entries(&mut whole);
+    let whole = sync::period_entries(competition, &selected.units, &reports, Period::Whole);
     for board in competition.boards() {
-        let built = leaderboard::build(
+        let built = leaderboard::build(&BoardSpec {
             selected,
-            &board,
-            Period::Whole,
-            &whole,
-            0,
-            "open",
-            deadline,
-            None,
-        );
+            board: &board,
+            period: Period::Whole,
+            entries: &whole,
+            version: 0,
+            status: Status::Open,
+            as_of: deadline,
+            previous_ranks: None,
+        });
         let ranks: BTreeMap<&str, u32> = built
             .entries
             .iter()
@@ -331,7 +302,13 @@ pub async fn close_day(
             .collect();
         state
             .store()
-            .save_snapshot(id, day, &board, &serde_json::to_string(&ranks)?, now)
+            .save_snapshot(
+                id,
+                day,
+                board.as_str(),
+                &serde_json::to_string(&ranks)?,
+                now,
+            )
             .await?;
     }
     let reported = state.store().day_reports(id, day).await?;
@@ -354,13 +331,14 @@ pub async fn close_day(
     audit(
         state,
         selected,
-        "day.close",
+        AuditAction::DayClose,
         &json!({"day": day, "missing": closing.missing.len(), "late": closing.late.len()}),
     )
     .await?;
     tracing::info!(competition = %competition.slug, %day, missing = closing.missing.len(), late = closing.late.len(), "day closed");
     // Rendered boards carry rank changes against the previous close.
-    state.reload().await?;
+    state.boards().forget_snapshots();
+    state.catalog().reload().await?;
     Ok(closing)
 }
 
@@ -426,7 +404,7 @@ pub async fn remind(
 /// A webhook failure never fails the job: the reminder is stored anyway.
 pub async fn deliver(
     url: &str,
-    body: &Value,
+    body: &(impl serde::Serialize + Sync),
     attempts: u32,
     first_delay: StdDuration,
 ) -> Result<u32, String> {
@@ -461,21 +439,22 @@ pub async fn record_freeze(state: &AppState, selected: &Selected) -> anyhow::Res
     audit(
         state,
         selected,
-        "competition.freeze",
+        AuditAction::CompetitionFreeze,
         &json!({"freeze_at": at}),
     )
     .await?;
-    state.reload().await?;
+    state.catalog().reload().await?;
     Ok(())
 }
 
 /// Finalizes at the last deadline. Returns false if it already was final.
 pub async fn auto_finalize(state: &AppState, selected: &Selected) -> anyhow::Result<bool> {
-    state.reload().await?;
+    state.catalog().reload().await?;
     let fresh = state
+        .catalog()
         .competition_by_id(selected.record.id)
         .context("competition disappeared")?;
-    Ok(lifecycle::finalize(state, &fresh, SYSTEM).await?)
+    Ok(state.lifecycle().finalize(&fresh, SYSTEM).await?)
 }
 
 /// Rebuilds the live ranking of every competition from the store, once per
@@ -486,11 +465,8 @@ pub async fn reconcile(state: &AppState) -> anyhow::Result<Option<usize>> {
     let key = format!("reconcile:{slot}");
     let mut drift = 0;
     let ran = once(state, "reconcile", &key, || async {
-        for record in state.catalog().competitions.iter() {
-            let Some(selected) = state.competition_by_id(record.id) else {
-                continue;
-            };
-            drift += standings::rebuild(state, &selected).await?;
+        for selected in state.catalog().all() {
+            drift += rebuild_retrying(state, &selected).await?;
         }
         Ok(())
     })
@@ -515,6 +491,32 @@ pub async fn reconcile(state: &AppState) -> anyhow::Result<Option<usize>> {
         tracing::debug!("reconciliation: no drift");
     }
     Ok(Some(drift))
+}
+
+/// How often a reconciliation tries a competition's rebuild, and the wait
+/// before the first retry (doubled each time).
+const RECONCILE_TRIES: u32 = 4;
+const RECONCILE_RETRY: StdDuration = StdDuration::from_millis(500);
+
+/// One competition's rebuild, tried again on failure: after Redis
+/// restarts, the first command on the old connection fails (`broken
+/// pipe`) while the connection manager reconnects, and the next one
+/// succeeds — without a retry the repair would wait for the next slot.
+async fn rebuild_retrying(state: &AppState, selected: &Selected) -> anyhow::Result<usize> {
+    let mut wait = RECONCILE_RETRY;
+    let mut tries = 1;
+    loop {
+        match state.sync().rebuild(selected).await {
+            Ok(drift) => return Ok(drift),
+            Err(e) if tries < RECONCILE_TRIES => {
+                tracing::info!(error = %e, tries, "reconciliation rebuild failed; trying again");
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+                tries += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Starts the scheduler: a catch-up now, then [`run_due`] every minute and

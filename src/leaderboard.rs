@@ -1,28 +1,29 @@
 //! The board as the public, the pages and the exports see it: ranks, rates,
 //! scores, grades, the unranked, the board totals, and whether it is live,
-//! frozen or final.
+//! frozen or final. [`build`] is pure: ranking entries in, a board out; the
+//! [`crate::boards`] service decides which entries and keeps the result.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::error::{AppError, Result};
-use crate::ranking::{Entry, Period, sort_entries};
-use crate::scoring::{self, CriterionScore, Totals};
-use crate::standings;
-use crate::state::{AppState, Selected};
+use crate::catalog::Selected;
+use crate::competition::{Board, Competition, Status};
+use crate::ranking::{Entry, Period};
+use crate::scoring::{self, CriterionScore, SortKey, Totals, UnrankedReason};
+use crate::store::Unit;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Leaderboard {
     pub competition: CompetitionInfo,
-    pub board: String,
+    pub board: Board,
     pub board_name: String,
     pub day: Option<NaiveDate>,
-    pub as_of: String,
+    /// The instant the board shows, in the competition's time zone.
+    #[serde(with = "seconds")]
+    #[schema(value_type = String, format = DateTime)]
+    pub as_of: DateTime<FixedOffset>,
     pub version: u64,
     pub criteria: Vec<CriterionInfo>,
     pub entries: Vec<BoardEntry>,
@@ -36,8 +37,7 @@ pub struct CompetitionInfo {
     pub slug: String,
     pub name: String,
     pub organizer: String,
-    /// `open`, `frozen` or `final`.
-    pub status: String,
+    pub status: Status,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub timezone: String,
@@ -86,8 +86,7 @@ pub struct CriterionView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UnrankedEntry {
     pub unit: UnitRef,
-    /// `no_reports` or `no_dossiers`.
-    pub reason: String,
+    pub reason: UnrankedReason,
     pub days_reported: u32,
     pub criteria: BTreeMap<String, CriterionView>,
 }
@@ -96,17 +95,28 @@ pub struct UnrankedEntry {
 pub struct BoardTotals {
     pub score_bp: Option<u32>,
     pub score: Option<f64>,
-    pub criteria: BTreeMap<String, TotalView>,
+    pub criteria: BTreeMap<String, Rate>,
     /// Units on the board, and how many have reported in the period.
     pub units: usize,
     pub reported: usize,
 }
 
+/// A criterion's rate: numerator over denominator, in basis points.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TotalView {
+pub struct Rate {
     pub numerator: u64,
     pub denominator: u64,
     pub rate_bp: Option<u32>,
+}
+
+impl From<CriterionScore> for Rate {
+    fn from(s: CriterionScore) -> Self {
+        Rate {
+            numerator: s.numerator,
+            denominator: s.denominator,
+            rate_bp: s.rate_bp,
+        }
+    }
 }
 
 impl From<CriterionScore> for CriterionView {
@@ -121,162 +131,152 @@ impl From<CriterionScore> for CriterionView {
     }
 }
 
-fn score_value(bp: u32) -> f64 {
+/// `score_bp / 100` for JSON; display always goes through `i18n::Lang::decimal`.
+pub fn score_value(bp: u32) -> f64 {
     f64::from(bp) / 100.0
 }
 
-/// Builds a board from ranking entries in board order. Units of the board
-/// with no entry are listed as unranked (`no_reports`).
-#[allow(clippy::too_many_arguments)]
-pub fn build(
-    selected: &Selected,
-    board: &str,
-    period: Period,
-    entries: &[Entry],
-    version: u64,
-    status: &str,
-    as_of: DateTime<Utc>,
-    previous_ranks: Option<&HashMap<String, u32>>,
-) -> Leaderboard {
-    let competition = &selected.record.competition;
+/// One unit's line on a board before ranks are given: ranked, with the key
+/// that orders it, or unranked with the reason. A line does not depend on
+/// the board it is shown on, so the `all` board and a group's share it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    Ranked { key: SortKey, entry: BoardEntry },
+    Unranked(UnrankedEntry),
+}
+
+impl Line {
+    pub fn code(&self) -> &str {
+        match self {
+            Line::Ranked { entry, .. } => &entry.unit.code,
+            Line::Unranked(u) => &u.unit.code,
+        }
+    }
+}
+
+fn unit_ref(unit: &Unit) -> UnitRef {
+    UnitRef {
+        code: unit.code.clone(),
+        name: unit.name.clone(),
+        group: unit.group.clone(),
+    }
+}
+
+fn criteria_views(
+    competition: &Competition,
+    scores: Vec<CriterionScore>,
+) -> BTreeMap<String, CriterionView> {
+    competition
+        .criteria
+        .iter()
+        .zip(scores)
+        .map(|(c, s)| (c.key.clone(), s.into()))
+        .collect()
+}
+
+/// A unit's line from its ranking entry in the period (`None`: no report).
+pub fn line(competition: &Competition, unit: &Unit, entry: Option<&Entry>) -> Line {
     let rules = &competition.rules;
-    let on_board: Vec<_> = selected
-        .active_units()
-        .filter(|u| board == "all" || u.group == board)
-        .collect();
-    let unit_ref = |code: &str| {
-        selected.unit(code).map(|u| UnitRef {
-            code: u.code.clone(),
-            name: u.name.clone(),
-            group: u.group.clone(),
-        })
+    let Some(entry) = entry else {
+        let scored = scoring::score(rules, None);
+        return Line::Unranked(UnrankedEntry {
+            unit: unit_ref(unit),
+            reason: UnrankedReason::NoReports,
+            days_reported: 0,
+            criteria: criteria_views(competition, scored.criteria),
+        });
     };
-    let criteria_map = |scores: Vec<CriterionScore>| -> BTreeMap<String, CriterionView> {
-        competition
+    let scored = scoring::score(rules, Some(&entry.totals));
+    match (scored.score_bp, &entry.key) {
+        (Ok(score_bp), Some(key)) => Line::Ranked {
+            key: key.clone(),
+            entry: BoardEntry {
+                rank: 0,
+                rank_change: None,
+                unit: unit_ref(unit),
+                score_bp,
+                score: score_value(score_bp),
+                grade: scoring::grade(rules, score_bp).map(str::to_string),
+                days_reported: entry.totals.days_reported,
+                criteria: criteria_views(competition, scored.criteria),
+            },
+        },
+        (result, _) => Line::Unranked(UnrankedEntry {
+            unit: unit_ref(unit),
+            reason: result.err().unwrap_or(UnrankedReason::NoDossiers),
+            days_reported: entry.totals.days_reported,
+            criteria: criteria_views(competition, scored.criteria),
+        }),
+    }
+}
+
+/// The board's own rates and score, over the sums of its units' counters.
+pub fn totals(
+    competition: &Competition,
+    sums: &Totals,
+    units: usize,
+    reported: usize,
+) -> BoardTotals {
+    let (scores, score_bp) = scoring::evaluate(&competition.rules, &sums.counters);
+    BoardTotals {
+        score_bp,
+        score: score_bp.map(score_value),
+        criteria: competition
             .criteria
             .iter()
             .zip(scores)
             .map(|(c, s)| (c.key.clone(), s.into()))
-            .collect()
-    };
-    let mut ranked = Vec::new();
-    let mut keys = Vec::new();
-    let mut unranked = Vec::new();
-    let mut sums = Totals::empty(competition.counters.len());
-    let mut seen = std::collections::HashSet::new();
-    for entry in entries {
-        let Some(unit) = selected.unit(&entry.code).filter(|u| u.active) else {
-            continue;
-        };
-        if !(board == "all" || unit.group == board) || !seen.insert(unit.code.as_str()) {
-            continue;
-        }
-        sums.add_counters(&entry.totals.counters);
-        let scored = scoring::score(rules, Some(&entry.totals));
-        let Some(unit) = unit_ref(&entry.code) else {
-            continue;
-        };
-        match (scored.score_bp, &entry.key) {
-            (Ok(score_bp), Some(key)) => {
-                keys.push(key.clone());
-                ranked.push(BoardEntry {
-                    rank: 0,
-                    rank_change: None,
-                    unit,
-                    score_bp,
-                    score: score_value(score_bp),
-                    grade: scoring::grade(rules, score_bp).map(str::to_string),
-                    days_reported: entry.totals.days_reported,
-                    criteria: criteria_map(scored.criteria),
-                });
-            }
-            (result, _) => unranked.push(UnrankedEntry {
-                unit,
-                reason: result
-                    .err()
-                    .unwrap_or(scoring::UnrankedReason::NoDossiers)
-                    .as_str()
-                    .into(),
-                days_reported: entry.totals.days_reported,
-                criteria: criteria_map(scored.criteria),
-            }),
-        }
-    }
-    let ranks = scoring::shared_ranks(&keys);
-    for (entry, rank) in ranked.iter_mut().zip(ranks) {
-        entry.rank = rank;
-        entry.rank_change = previous_ranks
-            .and_then(|p| p.get(&entry.unit.code))
-            .map(|&before| i64::from(before) - i64::from(rank));
-    }
-    let reported = seen.len();
-    for unit in &on_board {
-        if !seen.contains(unit.code.as_str()) {
-            let scored = scoring::score(rules, None);
-            unranked.push(UnrankedEntry {
-                unit: UnitRef {
-                    code: unit.code.clone(),
-                    name: unit.name.clone(),
-                    group: unit.group.clone(),
-                },
-                reason: "no_reports".into(),
-                days_reported: 0,
-                criteria: criteria_map(scored.criteria),
-            });
-        }
-    }
-    unranked.sort_by(|a, b| a.unit.code.cmp(&b.unit.code));
-    let (total_scores, total_bp) = scoring::evaluate(rules, &sums.counters);
-    let totals = BoardTotals {
-        score_bp: total_bp,
-        score: total_bp.map(score_value),
-        criteria: competition
-            .criteria
-            .iter()
-            .zip(total_scores)
-            .map(|(c, s)| {
-                (
-                    c.key.clone(),
-                    TotalView {
-                        numerator: s.numerator,
-                        denominator: s.denominator,
-                        rate_bp: s.rate_bp,
-                    },
-                )
-            })
             .collect(),
-        units: on_board.len(),
+        units,
         reported,
-    };
-    let board_name = if board == "all" {
-        "Tất cả".to_string()
-    } else {
-        competition
-            .group(board)
-            .map(|g| g.name.clone())
-            .unwrap_or_default()
-    };
-    Leaderboard {
-        competition: CompetitionInfo {
-            slug: competition.slug.clone(),
-            name: competition.name.clone(),
-            organizer: competition.organizer.clone(),
-            status: status.to_string(),
-            start_date: competition.start_date,
-            end_date: competition.end_date,
-            timezone: competition.timezone.name().to_string(),
-        },
-        board: board.to_string(),
-        board_name,
-        day: match period {
+    }
+}
+
+/// Which board, of which period, at which version and instant: everything
+/// a board says besides its lines.
+pub struct Heading<'a> {
+    pub competition: &'a Competition,
+    pub board: &'a Board,
+    pub period: Period,
+    pub version: u64,
+    pub status: Status,
+    pub as_of: DateTime<Utc>,
+}
+
+impl Heading<'_> {
+    pub fn info(&self) -> CompetitionInfo {
+        let c = self.competition;
+        CompetitionInfo {
+            slug: c.slug.clone(),
+            name: c.name.clone(),
+            organizer: c.organizer.clone(),
+            status: self.status,
+            start_date: c.start_date,
+            end_date: c.end_date,
+            timezone: c.timezone.name().to_string(),
+        }
+    }
+
+    pub fn board_name(&self) -> String {
+        match self.board {
+            Board::All => "Tất cả".to_string(),
+            Board::Group(code) => self.competition.group_name(code).to_string(),
+        }
+    }
+
+    pub fn day(&self) -> Option<NaiveDate> {
+        match self.period {
             Period::Whole => None,
             Period::Day(d) => Some(d),
-        },
-        as_of: as_of
-            .with_timezone(&competition.timezone)
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        version,
-        criteria: competition
+        }
+    }
+
+    pub fn as_of(&self) -> DateTime<FixedOffset> {
+        seconds::local(self.as_of, self.competition.timezone)
+    }
+
+    pub fn criteria(&self) -> Vec<CriterionInfo> {
+        self.competition
             .criteria
             .iter()
             .map(|c| CriterionInfo {
@@ -286,299 +286,114 @@ pub fn build(
                 target_percent: c.target_percent,
                 weight: c.weight,
             })
-            .collect(),
+            .collect()
+    }
+}
+
+/// What a board is built from.
+pub struct BoardSpec<'a> {
+    pub selected: &'a Selected,
+    pub board: &'a Board,
+    pub period: Period,
+    /// Ranking entries in board order (see `ranking::sort_entries`).
+    pub entries: &'a [Entry],
+    pub version: u64,
+    pub status: Status,
+    pub as_of: DateTime<Utc>,
+    /// Ranks at the previous day's close, for rank changes.
+    pub previous_ranks: Option<&'a HashMap<String, u32>>,
+}
+
+/// Builds a board from ranking entries in board order. Units of the board
+/// with no entry are listed as unranked (`no_reports`). The reference every
+/// other way of making a board is checked against.
+pub fn build(spec: &BoardSpec) -> Leaderboard {
+    let selected = spec.selected;
+    let competition = &selected.record.competition;
+    let board = spec.board;
+    let mut ranked = Vec::new();
+    let mut keys = Vec::new();
+    let mut unranked = Vec::new();
+    let mut sums = Totals::empty(competition.counters.len());
+    let mut seen = HashSet::new();
+    for entry in spec.entries {
+        let Some(unit) = selected.unit(&entry.code).filter(|u| u.active) else {
+            continue;
+        };
+        if !board.includes(&unit.group) || !seen.insert(unit.code.as_str()) {
+            continue;
+        }
+        sums.add_counters(&entry.totals.counters);
+        match line(competition, unit, Some(entry)) {
+            Line::Ranked { key, entry } => {
+                keys.push(key);
+                ranked.push(entry);
+            }
+            Line::Unranked(u) => unranked.push(u),
+        }
+    }
+    let ranks = scoring::shared_ranks(&keys);
+    for (entry, rank) in ranked.iter_mut().zip(ranks) {
+        entry.rank = rank;
+        entry.rank_change = spec
+            .previous_ranks
+            .and_then(|p| p.get(&entry.unit.code))
+            .map(|&before| i64::from(before) - i64::from(rank));
+    }
+    let reported = seen.len();
+    let on_board: Vec<&Unit> = selected
+        .active_units()
+        .filter(|u| board.includes(&u.group))
+        .collect();
+    for unit in &on_board {
+        if !seen.contains(unit.code.as_str())
+            && let Line::Unranked(u) = line(competition, unit, None)
+        {
+            unranked.push(u);
+        }
+    }
+    unranked.sort_by(|a, b| a.unit.code.cmp(&b.unit.code));
+    let heading = Heading {
+        competition,
+        board,
+        period: spec.period,
+        version: spec.version,
+        status: spec.status,
+        as_of: spec.as_of,
+    };
+    Leaderboard {
+        competition: heading.info(),
+        board: board.clone(),
+        board_name: heading.board_name(),
+        day: heading.day(),
+        as_of: heading.as_of(),
+        version: spec.version,
+        criteria: heading.criteria(),
         total_entries: ranked.len(),
         entries: ranked,
         unranked,
-        totals,
+        totals: totals(competition, &sums, on_board.len(), reported),
     }
 }
 
-/// A board ready to send: the body, its JSON and its ETag.
-#[derive(Debug)]
-pub struct Rendered {
-    pub board: Leaderboard,
-    pub json: bytes::Bytes,
-    pub etag: String,
-}
+/// Instants on the wire: RFC 3339 in the competition's time zone, to the
+/// second (`2025-10-07T10:15:00+07:00`).
+pub mod seconds {
+    use chrono::{DateTime, FixedOffset, SecondsFormat, SubsecRound, Utc};
+    use chrono_tz::Tz;
+    use serde::{Deserialize, Deserializer, Serializer};
 
-impl Rendered {
-    pub fn new(board: Leaderboard) -> Result<Rendered> {
-        let json = serde_json::to_vec(&board).map_err(|e| AppError::Internal(e.into()))?;
-        let digest = Sha256::digest(&json);
-        Ok(Rendered {
-            etag: format!("\"{}\"", hex::encode(&digest[..12])),
-            json: json.into(),
-            board,
-        })
-    }
-}
-
-/// Who is looking: organisers see the live board through a freeze.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Viewer {
-    Public,
-    Organizer,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct CacheKey {
-    slug: String,
-    board: String,
-    period: Period,
-    /// What the board was computed from: live ranking, the store, frozen, final.
-    source: String,
-}
-
-struct Cached {
-    version: u64,
-    made: Instant,
-    rendered: Arc<Rendered>,
-}
-
-/// Rendered boards, reused until the ranking's version moves, so that
-/// thousands of viewers cost one computation per change.
-#[derive(Default)]
-pub struct BoardCache {
-    boards: Mutex<HashMap<CacheKey, Cached>>,
-}
-
-impl BoardCache {
-    pub fn clear(&self) {
-        self.boards
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+    /// `at` in `tz`, to the second.
+    pub fn local(at: DateTime<Utc>, tz: Tz) -> DateTime<FixedOffset> {
+        at.trunc_subsecs(0).with_timezone(&tz).fixed_offset()
     }
 
-    fn get(
-        &self,
-        key: &CacheKey,
-        version: u64,
-        max_age: Option<Duration>,
-    ) -> Option<Arc<Rendered>> {
-        let boards = self.boards.lock().unwrap_or_else(|e| e.into_inner());
-        boards
-            .get(key)
-            .filter(|c| c.version == version && max_age.is_none_or(|a| c.made.elapsed() < a))
-            .map(|c| c.rendered.clone())
+    pub fn serialize<S: Serializer>(at: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Secs, false))
     }
 
-    /// The most recently made board for a slug, board and period, whatever
-    /// its source.
-    fn latest(&self, slug: &str, board: &str, period: Period) -> Option<Arc<Rendered>> {
-        let boards = self.boards.lock().unwrap_or_else(|e| e.into_inner());
-        boards
-            .iter()
-            .filter(|(k, _)| k.slug == slug && k.board == board && k.period == period)
-            .max_by_key(|(_, c)| c.made)
-            .map(|(_, c)| c.rendered.clone())
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text).map_err(serde::de::Error::custom)
     }
-
-    fn put(&self, key: CacheKey, version: u64, rendered: Arc<Rendered>) {
-        let mut boards = self.boards.lock().unwrap_or_else(|e| e.into_inner());
-        if boards.len() > 2000 {
-            boards.clear();
-        }
-        boards.insert(
-            key,
-            Cached {
-                version,
-                made: Instant::now(),
-                rendered,
-            },
-        );
-    }
-}
-
-/// Ranks at the previous day's close, for rank changes on the whole board.
-async fn previous_ranks(
-    state: &AppState,
-    selected: &Selected,
-    board: &str,
-    period: Period,
-) -> Result<Option<HashMap<String, u32>>> {
-    if period != Period::Whole {
-        return Ok(None);
-    }
-    let competition = &selected.record.competition;
-    let today = competition
-        .local_date(state.now())
-        .min(competition.end_date + chrono::Duration::days(1));
-    // Rank changes are an extra: without the database the board still shows.
-    match state
-        .store()
-        .snapshot_before(selected.record.id, board, today)
-        .await
-    {
-        Ok(Some((_, body))) => Ok(serde_json::from_str(&body).ok()),
-        Ok(None) => Ok(None),
-        Err(e) => {
-            tracing::warn!(error = %e, "rank change snapshot unavailable");
-            Ok(None)
-        }
-    }
-}
-
-/// The board a viewer should see now.
-pub async fn current(
-    state: &AppState,
-    selected: &Selected,
-    board: &str,
-    period: Period,
-    viewer: Viewer,
-) -> Result<Arc<Rendered>> {
-    let competition = &selected.record.competition;
-    if !competition.is_board(board) {
-        return Err(AppError::NotFound(format!(
-            "Không có bảng xếp hạng {board:?}"
-        )));
-    }
-    if let Period::Day(d) = period
-        && !competition.contains(d)
-    {
-        return Err(AppError::field("day", "Ngày không thuộc thời gian thi đua"));
-    }
-    let now = state.now();
-    let status = selected.record.status(now);
-    let key = |source: String| CacheKey {
-        slug: competition.slug.clone(),
-        board: board.to_string(),
-        period,
-        source,
-    };
-
-    if selected.record.is_final() && period == Period::Whole {
-        let key = key("final".into());
-        if let Some(hit) = state.boards().get(&key, 0, None) {
-            return Ok(hit);
-        }
-        if let Some(body) = state.store().final_board(selected.record.id, board).await? {
-            let board: Leaderboard =
-                serde_json::from_str(&body).map_err(|e| AppError::Internal(e.into()))?;
-            let rendered = Arc::new(Rendered::new(board)?);
-            state.boards().put(key, 0, rendered.clone());
-            return Ok(rendered);
-        }
-    }
-
-    let frozen_at = selected.record.freeze_instant(now);
-    if let (Some(at), Viewer::Public, false) = (frozen_at, viewer, selected.record.is_final()) {
-        let key = key(format!("frozen:{}", at.timestamp_millis()));
-        if let Some(hit) = state.boards().get(&key, 0, None) {
-            return Ok(hit);
-        }
-        let reports = state.store().reports_as_of(selected.record.id, at).await?;
-        let rendered = Arc::new(Rendered::new(
-            from_reports(state, selected, board, period, &reports, 0, status, at).await?,
-        )?);
-        state.boards().put(key, 0, rendered.clone());
-        return Ok(rendered);
-    }
-
-    if !state.ranking_stale()
-        && let Ok(version) = state.ranking().version(&competition.slug).await
-    {
-        let key = key(format!("live:{status}"));
-        if let Some(hit) = state.boards().get(&key, version, None) {
-            return Ok(hit);
-        }
-        if let Ok(entries) = state
-            .ranking()
-            .board(&competition.slug, board, period)
-            .await
-        {
-            let previous = previous_ranks(state, selected, board, period).await?;
-            let built = build(
-                selected,
-                board,
-                period,
-                &entries,
-                version,
-                status,
-                now,
-                previous.as_ref(),
-            );
-            let rendered = Arc::new(Rendered::new(built)?);
-            state.boards().put(key, version, rendered.clone());
-            return Ok(rendered);
-        }
-    }
-
-    // The ranking is away or catching up: compute from the store, briefly cached.
-    let key = key(format!("store:{status}"));
-    if let Some(hit) = state.boards().get(&key, 0, Some(Duration::from_secs(2))) {
-        return Ok(hit);
-    }
-    let reports = match state.store().current_reports(selected.record.id).await {
-        Ok(reports) => reports,
-        Err(e) => {
-            // Neither ranking nor database: keep showing the last board.
-            if let Some(last) = state.boards().latest(&competition.slug, board, period) {
-                tracing::warn!(error = %e, "serving the last board while storage is away");
-                return Ok(last);
-            }
-            return Err(e.into());
-        }
-    };
-    let rendered = Arc::new(Rendered::new(
-        from_reports(state, selected, board, period, &reports, 0, status, now).await?,
-    )?);
-    state.boards().put(key, 0, rendered.clone());
-    Ok(rendered)
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn from_reports(
-    state: &AppState,
-    selected: &Selected,
-    board: &str,
-    period: Period,
-    reports: &[crate::store::CurrentReport],
-    version: u64,
-    status: &str,
-    as_of: DateTime<Utc>,
-) -> Result<Leaderboard> {
-    let mut entries = standings::entries(&selected.record.competition, &selected.units, reports)
-        .into_iter()
-        .find(|(p, _)| *p == period)
-        .map(|(_, e)| e)
-        .unwrap_or_default();
-    sort_entries(&mut entries);
-    let previous = previous_ranks(state, selected, board, period).await?;
-    Ok(build(
-        selected,
-        board,
-        period,
-        &entries,
-        version,
-        status,
-        as_of,
-        previous.as_ref(),
-    ))
-}
-
-/// The boards to store when finalizing: the live whole-period board of each.
-pub async fn final_boards(state: &AppState, selected: &Selected) -> Result<Vec<(String, String)>> {
-    let now = state.now();
-    let reports = state.store().current_reports(selected.record.id).await?;
-    let mut boards = Vec::new();
-    for board in selected.record.competition.boards() {
-        let body = from_reports(
-            state,
-            selected,
-            &board,
-            Period::Whole,
-            &reports,
-            0,
-            "final",
-            now,
-        )
-        .await?;
-        boards.push((
-            board,
-            serde_json::to_string(&body).map_err(|e| AppError::Internal(e.into()))?,
-        ));
-    }
-    Ok(boards)
 }

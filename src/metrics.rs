@@ -25,7 +25,10 @@ pub fn install() -> Option<&'static PrometheusHandle> {
                 ])
                 .ok()?;
             match builder.install_recorder() {
-                Ok(handle) => Some(handle),
+                Ok(handle) => {
+                    describe();
+                    Some(handle)
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "metrics recorder not installed");
                     None
@@ -33,6 +36,53 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             }
         })
         .as_ref()
+}
+
+/// Every metric's help text and unit. Prometheus tooling (`promtool check
+/// metrics`) wants a `# HELP` line for each; the exporter writes one only
+/// for metrics described here. Every metric the service records is listed,
+/// wherever it is recorded.
+fn describe() {
+    use ::metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        "thidua_http_requests_total",
+        "HTTP requests answered, by route pattern, method and status"
+    );
+    describe_histogram!(
+        "thidua_http_request_seconds",
+        Unit::Seconds,
+        "Time to answer an HTTP request, by route pattern"
+    );
+    describe_counter!(
+        "thidua_reports_accepted_total",
+        "Daily reports committed to the database (API, forms, corrections, imports)"
+    );
+    describe_counter!(
+        "thidua_reports_refused_total",
+        "Daily reports refused, by reason"
+    );
+    describe_histogram!(
+        "thidua_ranking_update_seconds",
+        Unit::Seconds,
+        "Time to update the live ranking after a committed report"
+    );
+    describe_gauge!(
+        "thidua_sse_viewers",
+        "Live viewers connected to the board's event stream"
+    );
+    describe_counter!("thidua_job_runs_total", "Scheduled job runs, by job");
+    describe_counter!(
+        "thidua_job_failures_total",
+        "Scheduled job runs that failed, by job"
+    );
+    describe_counter!(
+        "thidua_reconcile_drift_total",
+        "Ranking entries the reconciliation found different from the database"
+    );
+    describe_gauge!(
+        "thidua_reconcile_last_drift",
+        "Ranking entries the latest reconciliation found different"
+    );
 }
 
 /// The Prometheus text exposition of every metric.

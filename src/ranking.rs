@@ -8,6 +8,7 @@
 
 mod memory;
 mod redis;
+pub mod sync;
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,6 +19,8 @@ use tokio::sync::broadcast;
 
 pub use self::memory::MemoryRanking;
 pub use self::redis::RedisRanking;
+pub use self::sync::RankingSync;
+use crate::competition::Board;
 use crate::scoring::{SortKey, Totals};
 
 /// The whole competition so far, or one day.
@@ -65,12 +68,103 @@ impl From<::redis::RedisError> for RankingError {
     }
 }
 
+impl From<::redis::ParsingError> for RankingError {
+    fn from(e: ::redis::ParsingError) -> Self {
+        RankingError(e.to_string())
+    }
+}
+
 pub type RankingResult<T> = Result<T, RankingError>;
 
+/// Where a reader stands in a competition's ranking history: the epoch
+/// (which build of the ranking) and the position of the last change it
+/// has applied.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cursor {
+    pub epoch: String,
+    pub position: String,
+}
+
+/// What changed in a competition's ranking since a cursor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Changes {
+    /// The entries written after the cursor (possibly none), the latest of
+    /// each unit and period.
+    Since {
+        cursor: Cursor,
+        version: u64,
+        entries: Vec<(Period, Entry)>,
+    },
+    /// Read every entry again: the ranking was rebuilt since (another
+    /// epoch), or the history kept no longer reaches back to the cursor.
+    /// `cursor` is where the full read starts from.
+    Reload { cursor: Cursor, version: u64 },
+    /// The ranking holds nothing for the competition: never built, or its
+    /// state was lost (Redis restarted empty). Rebuild it from the store.
+    Empty,
+}
+
+/// What a write did: the new version, and the rank of the written unit's
+/// whole-period entry on its group's board (`None` when unranked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Put {
+    pub version: u64,
+    pub group_rank: Option<u32>,
+}
+
+/// What a live ranking does. Both implementations provide exactly this, so
+/// they cannot drift apart; [`Ranking`] picks one at start-up.
+#[allow(async_fn_in_trait)]
+pub trait Backend {
+    /// Writes entries (skipping any older than what is stored), records
+    /// them in the competition's change history, bumps the version and
+    /// announces it — one round trip in Redis.
+    async fn put(
+        &self,
+        slug: &str,
+        groups: &[String],
+        entries: Vec<(Period, Entry)>,
+    ) -> RankingResult<Put>;
+
+    /// Makes the stored state of the periods equal `periods`: writes every
+    /// entry, removes units that are not listed, and starts a new epoch.
+    /// Returns how many entries differed (the drift) and the new version.
+    async fn replace(
+        &self,
+        slug: &str,
+        groups: &[String],
+        periods: Vec<(Period, Vec<Entry>)>,
+    ) -> RankingResult<(usize, u64)>;
+
+    /// The entries of a board: ranked ones in board order, then the rest by code.
+    async fn board(&self, slug: &str, board: &Board, period: Period) -> RankingResult<Vec<Entry>>;
+
+    /// What changed since `cursor` (see [`Changes`]).
+    async fn changes(&self, slug: &str, cursor: &Cursor) -> RankingResult<Changes>;
+
+    async fn version(&self, slug: &str) -> RankingResult<u64>;
+
+    /// "Board changed" events of every competition, from every instance.
+    fn subscribe(&self) -> broadcast::Receiver<BoardChanged>;
+
+    async fn ping(&self) -> bool;
+}
+
+/// The live ranking this instance uses.
 #[derive(Clone)]
 pub enum Ranking {
     Memory(Arc<MemoryRanking>),
     Redis(Arc<RedisRanking>),
+}
+
+/// Calls the same method on whichever implementation is in use.
+macro_rules! dispatch {
+    ($self:ident, $r:ident => $call:expr) => {
+        match $self {
+            Ranking::Memory($r) => $call,
+            Ranking::Redis($r) => $call,
+        }
+    };
 }
 
 impl Ranking {
@@ -86,6 +180,15 @@ impl Ranking {
         )))
     }
 
+    /// The Redis connection and key prefix, when the ranking lives in Redis:
+    /// the shared rate limits use them too.
+    pub fn shared_redis(&self) -> Option<(crate::redis_connection::Connection, String)> {
+        match self {
+            Ranking::Memory(_) => None,
+            Ranking::Redis(r) => Some(r.shared()),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Ranking::Memory(_) => "memory",
@@ -93,86 +196,61 @@ impl Ranking {
         }
     }
 
-    /// Writes entries (skipping any older than what is stored), bumps the
-    /// competition's version and announces it.
+    #[tracing::instrument(skip_all, fields(slug, entries = entries.len()))]
     pub async fn put(
         &self,
         slug: &str,
         groups: &[String],
         entries: Vec<(Period, Entry)>,
-    ) -> RankingResult<u64> {
-        match self {
-            Ranking::Memory(m) => Ok(m.put(slug, entries)),
-            Ranking::Redis(r) => r.put(slug, groups, entries).await,
-        }
+    ) -> RankingResult<Put> {
+        dispatch!(self, r => r.put(slug, groups, entries).await)
     }
 
-    /// Makes the stored state of the periods equal `periods`: writes every
-    /// entry and removes units that are not listed. Returns how many entries
-    /// differed (the drift) and the new version.
+    #[tracing::instrument(skip_all, fields(slug))]
     pub async fn replace(
         &self,
         slug: &str,
         groups: &[String],
         periods: Vec<(Period, Vec<Entry>)>,
     ) -> RankingResult<(usize, u64)> {
-        match self {
-            Ranking::Memory(m) => Ok(m.replace(slug, periods)),
-            Ranking::Redis(r) => r.replace(slug, groups, periods).await,
-        }
+        dispatch!(self, r => r.replace(slug, groups, periods).await)
     }
 
-    /// The entries of a board: ranked ones in board order, then the rest by code.
+    #[tracing::instrument(skip_all, fields(slug, board = %board, period = %period))]
     pub async fn board(
         &self,
         slug: &str,
-        board: &str,
+        board: &Board,
         period: Period,
     ) -> RankingResult<Vec<Entry>> {
-        match self {
-            Ranking::Memory(m) => Ok(m.board(slug, board, period)),
-            Ranking::Redis(r) => r.board(slug, board, period).await,
-        }
+        dispatch!(self, r => r.board(slug, board, period).await)
     }
 
-    /// The shared rank of a ranked entry on a board: 1 + how many are
-    /// strictly better. `None` for an unranked entry.
-    pub async fn rank(
-        &self,
-        slug: &str,
-        board: &str,
-        period: Period,
-        entry: &Entry,
-    ) -> RankingResult<Option<u32>> {
-        if entry.key.is_none() || !on_board(entry, board) {
-            return Ok(None);
-        }
-        match self {
-            Ranking::Memory(m) => Ok(m.rank(slug, board, period, entry)),
-            Ranking::Redis(r) => r.rank(slug, board, period, entry).await,
-        }
+    #[tracing::instrument(skip_all, fields(slug))]
+    pub async fn changes(&self, slug: &str, cursor: &Cursor) -> RankingResult<Changes> {
+        dispatch!(self, r => r.changes(slug, cursor).await)
     }
 
     pub async fn version(&self, slug: &str) -> RankingResult<u64> {
-        match self {
-            Ranking::Memory(m) => Ok(m.version(slug)),
-            Ranking::Redis(r) => r.version(slug).await,
-        }
+        dispatch!(self, r => r.version(slug).await)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<BoardChanged> {
-        match self {
-            Ranking::Memory(m) => m.subscribe(),
-            Ranking::Redis(r) => r.subscribe(),
-        }
+        dispatch!(self, r => r.subscribe())
     }
 
     pub async fn ping(&self) -> bool {
-        match self {
-            Ranking::Memory(_) => true,
-            Ranking::Redis(r) => r.ping().await,
-        }
+        dispatch!(self, r => r.ping().await)
     }
+}
+
+/// How many changes of each competition the history keeps: a reader further
+/// behind reads everything again.
+pub const HISTORY: usize = 100_000;
+
+/// A random id for a new epoch of a competition's ranking.
+pub fn new_epoch() -> String {
+    format!("{:016x}", rand::random::<u64>())
 }
 
 /// Board order over entries: ranked first (best first, then code), then
@@ -184,8 +262,4 @@ pub fn sort_entries(entries: &mut [Entry]) {
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => a.code.cmp(&b.code),
     });
-}
-
-pub fn on_board(entry: &Entry, board: &str) -> bool {
-    board == "all" || entry.group == board
 }

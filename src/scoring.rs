@@ -10,6 +10,8 @@ use num_bigint::BigUint;
 use num_integer::Integer;
 use serde::{Deserialize, Serialize};
 
+pub mod reach;
+
 /// What a criterion counts for when its denominator is zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -93,7 +95,8 @@ pub struct CriterionScore {
     pub applicable: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Why a unit has no rank in a period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnrankedReason {
     NoReports,

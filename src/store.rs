@@ -4,19 +4,23 @@
 //! statements run unchanged on either. Migrations live in one folder per
 //! database and run at start-up.
 
-mod admin;
+mod audit;
 mod competitions;
+mod integrations;
 mod jobs;
+mod organizers;
 mod reports;
 mod sessions;
 mod units;
 
-pub use admin::{AdminUser, AuditEntry, NewAudit};
-pub use competitions::{ApplyOutcome, CompetitionRecord};
+pub use audit::{AuditEntry, AuditFilter};
+pub use competitions::ApplyOutcome;
+pub use integrations::Integration;
 pub use jobs::{DayClosing, Reminder};
+pub use organizers::{Grant, Organizer, OrganizerListing, OrganizerToken};
 pub use reports::{
-    Counters, CurrentReport, Idempotency, NewReport, ReportRow, RevisionRow, SaveOutcome, Saved,
-    StoredResponse,
+    BatchOutcome, BatchReceipt, CurrentReport, Idempotency, NewReport, ReportRow, RevisionRow,
+    SaveOutcome, Saved,
 };
 pub use sessions::SessionRow;
 pub use units::{ImportSummary, Unit};
@@ -25,7 +29,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions};
 
@@ -160,6 +164,17 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
     }
 }
 
+/// PostgreSQL refusing a text it cannot store (a NUL character): the
+/// client's doing, never the database's state.
+pub fn is_unstorable_text(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            matches!(d.code().as_deref(), Some("22021") | Some("22P05"))
+        }
+        _ => false,
+    }
+}
+
 /// Hides the password of a database or Redis URL for messages and logs.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -180,14 +195,6 @@ pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
 
 pub(crate) fn instant(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
-}
-
-pub(crate) fn day_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-pub(crate) fn parse_day(s: &str) -> anyhow::Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").with_context(|| format!("bad stored day {s:?}"))
 }
 
 #[cfg(test)]

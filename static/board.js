@@ -11,6 +11,8 @@
   var board = cfg.board;
   var status = cfg.status;
   var etags = {};
+  /* The window this page shows, in the JSON API's terms. */
+  var view = cfg.window || {};
   var busy = false;
   var again = false;
   var reduceMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
@@ -160,9 +162,12 @@
     var i = cfg.grades.indexOf(e.grade);
     tr.querySelectorAll('.grade-slot').forEach(function (slot) {
       slot.textContent = '';
-      if (e.grade) slot.appendChild(el('span', 'badge' + (i >= 0 ? ' grade-' + Math.min(i, 4) : ''), e.grade));
+      var name = i >= 0 && cfg.grade_names ? cfg.grade_names[i] : e.grade;
+      if (e.grade) slot.appendChild(el('span', 'badge' + (i >= 0 ? ' grade-' + Math.min(i, 4) : ''), name));
     });
-    tr.querySelector('td.days').textContent = e.days_reported;
+    var days = tr.querySelector('td.days');
+    days.textContent = '';
+    days.appendChild(el('span', 'days-n', String(e.days_reported)));
     var after = e.rank + '/' + e.score_bp + '/' + e.days_reported;
     return before !== after;
   }
@@ -176,44 +181,82 @@
     }, 1600);
   }
 
+  /* Past this many moved rows the board changes without animation. */
+  var MAX_ANIMATED = 40;
+
+  /* The window's rows are patched in place: a row is filled again only
+     when its line changed, rows glide to their new places in one pass
+     (measure every row, move them all, measure again, then animate:
+     FLIP), and only rows whose figures changed are highlighted. */
   function renderRows(data) {
     var tbody = $('rows');
     var existing = {};
-    var tops = {};
     Array.prototype.forEach.call(tbody.rows, function (tr) {
       existing[tr.getAttribute('data-code')] = tr;
-      tops[tr.getAttribute('data-code')] = tr.getBoundingClientRect().top;
     });
     var changed = [];
     var order = data.entries.map(function (e) {
       var tr = existing[e.unit.code];
-      var fresh = !tr;
-      if (fresh) tr = buildRow(e.unit.code);
+      if (!tr) tr = buildRow(e.unit.code);
       delete existing[e.unit.code];
-      if (fillRow(tr, e) || fresh) changed.push(tr);
+      var sig = JSON.stringify(e);
+      if (tr.__sig !== sig) {
+        fillRow(tr, e);
+        tr.__sig = sig;
+      }
+      /* Highlighted only when this page showed the unit with other figures:
+         rows that merely come into view or shift a place stay calm. */
+      var figures = e.score_bp + '/' + e.days_reported;
+      var before = shown[e.unit.code];
+      if (before !== undefined && before !== figures) changed.push(tr);
+      shown[e.unit.code] = figures;
       return tr;
     });
-    Object.keys(existing).forEach(function (code) { existing[code].remove(); });
-    order.forEach(function (tr) { tbody.appendChild(tr); });
-    /* Rows glide from where they were to where they are now. */
-    if (!reduceMotion) {
+    var moved = order.filter(function (tr, i) { return tbody.rows[i] !== tr; });
+    var animate = !reduceMotion && moved.length > 0 && moved.length <= MAX_ANIMATED &&
+      !document.hidden;
+    var tops = {};
+    if (animate) {
       order.forEach(function (tr) {
+        if (tr.parentNode) tops[tr.getAttribute('data-code')] = tr.getBoundingClientRect().top;
+      });
+    }
+    Object.keys(existing).forEach(function (code) { existing[code].remove(); });
+    if (moved.length) {
+      var frag = document.createDocumentFragment();
+      order.forEach(function (tr) { frag.appendChild(tr); });
+      tbody.appendChild(frag);
+    }
+    if (animate) {
+      var shifts = order.map(function (tr) {
         var was = tops[tr.getAttribute('data-code')];
-        if (was === undefined) return;
-        var shift = was - tr.getBoundingClientRect().top;
-        if (!shift) return;
-        tr.style.transform = 'translateY(' + shift + 'px)';
+        return was === undefined ? 0 : was - tr.getBoundingClientRect().top;
+      });
+      order.forEach(function (tr, i) {
+        if (!shifts[i]) return;
         tr.style.transition = 'none';
-        requestAnimationFrame(function () {
+        tr.style.transform = 'translateY(' + shifts[i] + 'px)';
+      });
+      requestAnimationFrame(function () {
+        order.forEach(function (tr, i) {
+          if (!shifts[i]) return;
           tr.style.transition = 'transform .6s ease';
           tr.style.transform = '';
         });
       });
     }
     changed.forEach(flash);
-    $('no-ranked').hidden = data.entries.length > 0;
-    return changed.length;
+    $('no-ranked').hidden = data.total_entries > 0;
+    return changed.length + moved.length;
   }
+
+  /* The figures this page has shown for each unit: what a change is. */
+  var shown = {};
+  Array.prototype.forEach.call($('rows').rows, function (tr) {
+    tr.__sig = null;
+    shown[tr.getAttribute('data-code')] = tr.getAttribute('data-score-bp') + '/' +
+      tr.querySelector('td.days').textContent.trim();
+  });
 
   function renderChips(list, units, note) {
     list.textContent = '';
@@ -257,7 +300,21 @@
       return;
     }
     status = data.competition.status;
+    lines = data.total_entries + data.total_unranked;
     var changed = renderRows(data);
+    /* A page of the board says which units it shows; the count may have moved. */
+    var summary = $('paging-summary');
+    if (summary && view.q == null && view.around == null && view.limit) {
+      var count = function (n) {
+        return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, cfg.lang === 'vi' ? '.' : ',');
+      };
+      var offset = view.offset || 0;
+      summary.textContent = fill(T.showing, {
+        from: count(Math.min(offset + 1, lines)),
+        to: count(Math.min(offset + view.limit, lines)),
+        total: count(lines)
+      });
+    }
     var unranked = data.unranked || [];
     ['no_reports', 'no_dossiers'].forEach(function (reason) {
       var units = unranked.filter(function (u) {
@@ -267,8 +324,9 @@
       $('unranked-' + reason + '-count').textContent = '(' + units.length + ')';
       $('unranked-' + reason + '-group').hidden = units.length === 0;
     });
-    $('unranked-count').textContent = '(' + unranked.length + ')';
-    $('unranked-section').hidden = unranked.length === 0;
+    var allUnranked = data.total_unranked != null ? data.total_unranked : unranked.length;
+    $('unranked-count').textContent = '(' + allUnranked + ')';
+    $('unranked-section').hidden = allUnranked === 0;
     renderTotals(data);
     var when = asOf(data.as_of);
     var time = $('updated');
@@ -279,12 +337,27 @@
     if (changed) $('announce').textContent = fill(T.updated_announcement, { time: when[0] });
   }
 
+  /* The day's board lists its ranked units first: the units that have not
+     reported today start after them. */
+  var dayRanked = cfg.day_ranked || 0;
   function renderMissing(data) {
-    var missing = (data.unranked || []).filter(function (u) { return u.reason === 'no_reports'; });
+    var unranked = data.unranked || [];
+    var missing = unranked.filter(function (u) { return u.reason === 'no_reports'; });
+    var whole = unranked.length >= data.total_unranked;
+    var count = whole ? missing.length : data.total_unranked - (unranked.length - missing.length);
     renderChips($('missing-list'), missing, function () { return ''; });
-    $('missing-count').textContent = '(' + missing.length + ')';
-    $('missing-none').hidden = missing.length > 0;
+    $('missing-count').textContent = '(' + count + ')';
+    $('missing-none').hidden = count > 0;
+    var more = $('missing-more');
+    if (more) {
+      more.hidden = count <= missing.length;
+      more.textContent = fill(T.more_units, { n: count - missing.length });
+    }
     applySearch();
+    if (data.total_entries !== dayRanked) {
+      dayRanked = data.total_entries;
+      again = true;
+    }
   }
 
   /* ------------------------------------------------------------ fetching */
@@ -305,11 +378,14 @@
     if (busy) { again = true; return; }
     busy = true;
     var shown = board;
-    var work = [load({ board: shown }, 'whole:' + shown).then(function (data) {
+    var params = { board: shown };
+    Object.keys(view).forEach(function (k) { params[k] = view[k]; });
+    var work = [load(params, 'whole:' + shown).then(function (data) {
       if (data && shown === board) render(data);
     })];
     if (cfg.today && $('missing-list')) {
-      work.push(load({ board: shown, day: cfg.today }, 'day:' + shown).then(function (data) {
+      var day = { board: shown, day: cfg.today, offset: dayRanked, limit: cfg.missing_shown };
+      work.push(load(day, 'day:' + shown + ':' + dayRanked).then(function (data) {
         if (data && shown === board) renderMissing(data);
       }));
     }
@@ -336,7 +412,6 @@
     });
     $('no-match').hidden = !q || visible > 0;
   }
-  $('search-box').hidden = false;
   search.addEventListener('input', applySearch);
 
   /* ------------------------------------------------------------ live */
@@ -352,6 +427,8 @@
     var events = new EventSource(url('/events', { since: cfg.version }));
     events.addEventListener('open', function () { setLive('live'); });
     events.addEventListener('error', function () { setLive('offline'); });
+    /* Closed when the page is left, so that a stream never outlives its page. */
+    window.addEventListener('pagehide', function () { events.close(); });
     events.addEventListener('board', function () { setLive('live'); refresh(); });
   }
 
@@ -361,6 +438,8 @@
     var info = cfg.boards.filter(function (b) { return b.code === code; })[0];
     if (!info) return;
     board = code;
+    lines = null;
+    dayRanked = 0;
     $('board-caption').textContent = info.caption;
     document.querySelectorAll('.board-name').forEach(function (n) { n.textContent = info.name; });
     document.querySelectorAll('.tabs a').forEach(function (a) {
@@ -370,10 +449,23 @@
     refresh();
   }
 
-  if (document.body.classList.contains('tv') && cfg.boards.length > 1) {
+  /* A wall screen shows each page of a board in turn, then the next board. */
+  var lines = cfg.lines;
+  if (document.body.classList.contains('tv')) {
     setInterval(function () {
-      var i = cfg.boards.map(function (b) { return b.code; }).indexOf(board);
-      switchBoard(cfg.boards[(i + 1) % cfg.boards.length].code);
-    }, 15000);
+      var offset = (view.offset || 0) + cfg.page;
+      if (lines != null && offset < lines && view.q == null && view.around == null) {
+        view = { offset: offset, limit: cfg.page };
+        refresh();
+        return;
+      }
+      view = { offset: 0, limit: cfg.page };
+      if (cfg.boards.length > 1) {
+        var i = cfg.boards.map(function (b) { return b.code; }).indexOf(board);
+        switchBoard(cfg.boards[(i + 1) % cfg.boards.length].code);
+      } else {
+        refresh();
+      }
+    }, cfg.tv_every * 1000);
   }
 }());

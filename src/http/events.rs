@@ -16,19 +16,32 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use serde::Deserialize;
-use serde_json::json;
-use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::error::Result;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ErrorBody, Result};
 use crate::ranking::BoardChanged;
 use crate::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_events))
+}
 
 /// At most one event per connection in this interval: bursts of reports
 /// (a provincial system posting for every unit) become one refresh.
 pub const COALESCE: Duration = Duration::from_millis(250);
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How long a reconnecting viewer's stream holds back versions older than
+/// the one it last saw. Instances behind a load balancer share versions but
+/// not boards: the instance a viewer moves to may still be a few versions
+/// behind the one it left, and catches up within a coalescing interval.
+/// After this, any other version is announced, so a ranking that began again
+/// (an in-process ranking after a restart, an emptied Redis) still reaches
+/// its viewers.
+pub const CATCH_UP: Duration = Duration::from_secs(2);
 
 fn closing() -> &'static watch::Sender<bool> {
     static CLOSING: OnceLock<watch::Sender<bool>> = OnceLock::new();
@@ -57,36 +70,40 @@ pub struct EventsQuery {
     get,
     path = "/events",
     params(("competition" = Option<String>, Query), ("Last-Event-ID" = Option<String>, Header)),
-    responses((status = 200, description = "An event stream", content_type = "text/event-stream"))
+    responses(
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+        (status = 404, body = ErrorBody),
+    )
 )]
 pub async fn get_events(
     State(state): State<AppState>,
     Query(query): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let selected = state.competition(query.competition.as_deref())?;
+    let selected = state.catalog().competition(query.competition.as_deref())?;
     let slug = selected.record.competition.slug.clone();
-    // Subscribe before reading the version, so no change falls in between.
-    let changes = state.ranking().subscribe();
+    let mut versions = state.boards().subscribe(&slug);
+    let current = *versions.borrow_and_update();
     let last_seen = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .or(query.since.as_deref())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    // A reconnecting viewer that missed a change refreshes at once. "Differs"
-    // rather than "older": after a restart of an in-process ranking the
-    // version starts again from zero.
-    let missed = match (last_seen, state.ranking().version(&slug).await) {
-        (Some(seen), Ok(current)) if seen != current => Some(current),
-        _ => None,
+    // A reconnecting viewer that missed a change refreshes at once; one that
+    // comes from an instance further ahead waits for this one to catch up
+    // (see `CATCH_UP`), so its versions never go backwards.
+    let (missed, behind_until) = match last_seen {
+        Some(seen) if current > seen => (Some(current), None),
+        Some(seen) if current < seen && current != 0 => (None, Some(Instant::now() + CATCH_UP)),
+        _ => (None, None),
     };
     let feed = Feed {
         _viewer: crate::metrics::sse_viewer_connected(),
         closing: closing().subscribe(),
-        state,
         slug,
-        changes,
+        versions,
         pending: missed,
+        behind_until,
         sent: None,
         last_version: last_seen,
     };
@@ -100,16 +117,19 @@ pub async fn get_events(
     Ok(response)
 }
 
-/// One viewer's event feed.
+/// One viewer's event feed: a watch on the versions the competition's
+/// boards are ready for, so a change costs each viewer one wake-up and one
+/// small write, whatever the number of reports behind it.
 struct Feed {
     /// Counts this viewer in `thidua_sse_viewers` while the stream lives.
     _viewer: crate::metrics::SseViewer,
     closing: watch::Receiver<bool>,
-    state: AppState,
     slug: String,
-    changes: broadcast::Receiver<BoardChanged>,
+    versions: watch::Receiver<u64>,
     /// A version to announce before waiting for changes.
     pending: Option<u64>,
+    /// Until then, versions older than `last_version` are not announced.
+    behind_until: Option<Instant>,
     sent: Option<Instant>,
     last_version: Option<u64>,
 }
@@ -127,54 +147,44 @@ impl Feed {
             let event = Event::default()
                 .event("board")
                 .id(version.to_string())
-                .data(json!({"slug": feed.slug, "version": version}).to_string());
+                .data(
+                    serde_json::to_string(&BoardChanged {
+                        slug: feed.slug.clone(),
+                        version,
+                    })
+                    .unwrap_or_default(),
+                );
             Some((Ok(event), feed))
         })
     }
 
     /// Waits for the next version worth announcing: the latest one once the
     /// coalescing interval since the previous event has passed. `None` when
-    /// the ranking shuts down.
+    /// the service shuts down.
     async fn next_version(&mut self) -> Option<u64> {
         loop {
-            let mut latest = match self.pending.take() {
-                Some(v) => v,
-                None => self.wait_for_change().await?,
-            };
+            if self.pending.take().is_none() {
+                match self.behind_until {
+                    Some(deadline) => tokio::select! {
+                        changed = self.versions.changed() => changed.ok()?,
+                        _ = tokio::time::sleep_until(deadline) => self.behind_until = None,
+                    },
+                    None => self.versions.changed().await.ok()?,
+                }
+            }
             if let Some(sent) = self.sent {
                 tokio::time::sleep_until(sent + COALESCE).await;
             }
-            loop {
-                match self.changes.try_recv() {
-                    Ok(change) if change.slug == self.slug => latest = latest.max(change.version),
-                    Ok(_) => {}
-                    Err(TryRecvError::Lagged(_)) => {
-                        if let Ok(v) = self.state.ranking().version(&self.slug).await {
-                            latest = latest.max(v);
-                        }
-                    }
-                    Err(TryRecvError::Empty | TryRecvError::Closed) => break,
-                }
+            let latest = *self.versions.borrow_and_update();
+            if self.last_version == Some(latest) {
+                continue;
             }
-            if self.last_version != Some(latest) {
-                return Some(latest);
+            let catching_up = self.behind_until.is_some_and(|d| Instant::now() < d);
+            if catching_up && self.last_version.is_some_and(|seen| latest < seen) {
+                continue;
             }
-        }
-    }
-
-    async fn wait_for_change(&mut self) -> Option<u64> {
-        loop {
-            match self.changes.recv().await {
-                Ok(change) if change.slug == self.slug => return Some(change.version),
-                Ok(_) => {}
-                // Too slow to keep up: what matters is only the newest version.
-                Err(RecvError::Lagged(_)) => {
-                    if let Ok(v) = self.state.ranking().version(&self.slug).await {
-                        return Some(v);
-                    }
-                }
-                Err(RecvError::Closed) => return None,
-            }
+            self.behind_until = None;
+            return Some(latest);
         }
     }
 }

@@ -1,71 +1,12 @@
-//! `GET /api/openapi.json`: the OpenAPI description of the JSON endpoints,
-//! generated from the handlers' annotations and the response types.
+//! The base of the OpenAPI description: its title and the bearer security
+//! scheme. Each route adds its own operation where it is registered (see
+//! `utoipa_axum::routes!` in the feature modules), so no route can exist
+//! undocumented and this module imports no handler.
 
-use std::collections::BTreeMap;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use axum::Json;
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
-
-use super::{admin, events, ingest, operations, public};
-
-/// `{"error": {...}}`: every refusal has this shape.
-#[derive(Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// `bad_request`, `unauthorized`, `forbidden`, `not_found`, `day_closed`,
-    /// `competition_final`, `idempotency_conflict`, `payload_too_large`,
-    /// `unsupported_media_type`, `validation`, `rate_limited`, `unavailable`.
-    pub code: String,
-    /// In Vietnamese.
-    pub message: String,
-    /// Field path (e.g. `counters.received_online`) → message; validation only.
-    pub fields: Option<BTreeMap<String, String>>,
-}
-
-/// A day's figures. Organisers add `unit` and `reason`.
-#[derive(Serialize, ToSchema)]
-pub struct ReportBody {
-    /// `YYYY-MM-DD`, a competition day, not in the future.
-    pub day: String,
-    /// Every counter of the competition, integers 0…1,000,000,000.
-    pub counters: BTreeMap<String, u64>,
-    /// At most 1,000 characters.
-    pub note: Option<String>,
-    /// Organisers only: the unit's code.
-    pub unit: Option<String>,
-    /// Organisers only, mandatory for them.
-    pub reason: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ReportAccepted {
-    pub unit: crate::leaderboard::UnitRef,
-    pub day: String,
-    pub revision: i64,
-    /// Identical to the current revision: nothing was written.
-    pub unchanged: bool,
-    /// Entered by an organiser after the day's deadline.
-    pub late: bool,
-    pub counters: BTreeMap<String, u64>,
-    pub note: Option<String>,
-    pub standing: Standing,
-}
-
-/// The unit's place on its group's board after the report.
-#[derive(Serialize, ToSchema)]
-pub struct Standing {
-    pub board: String,
-    pub rank: Option<u32>,
-    pub score_bp: Option<u32>,
-    pub score: Option<f64>,
-    pub grade: Option<String>,
-    pub days_reported: Option<u32>,
-}
+use crate::error::ErrorBody;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -73,33 +14,16 @@ pub struct Standing {
         title = "thidua",
         description = "Bảng xếp hạng trực tiếp Tuần lễ thi đua thực hiện dịch vụ công trực tuyến"
     ),
-    paths(
-        ingest::post_report,
-        ingest::get_reports,
-        public::get_leaderboard,
-        public::get_unit,
-        public::healthz,
-        public::readyz,
-        events::get_events,
-        operations::get_export,
-        operations::get_import_template,
-        operations::post_import,
-        operations::get_metrics,
-        admin::api_finalize,
-        admin::api_freeze,
-        admin::api_reopen,
-    ),
-    components(schemas(ErrorBody, ReportBody, ReportAccepted, Standing)),
+    components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
-/// Unit and admin tokens are sent as `Authorization: Bearer TOKEN`.
+/// Unit and organiser tokens are sent as `Authorization: Bearer TOKEN`.
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -108,6 +32,63 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The description the routes are added to.
+pub fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// What every operation may answer whatever its handler says, because the
+/// layers in front of every route answer it (`http::protect`): 400 for a
+/// path or query that does not parse, 422 for text no database can store,
+/// 408 for a body too slow. The live events are described event by event
+/// (`event`, `id`, `data`), as a client of the stream reads them.
+pub fn complete(mut description: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+    let error = |what: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/json",
+                    Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                )
+                .build(),
+        )
+    };
+    for (path, item) in description.paths.paths.iter_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            for (status, what) in [
+                ("400", "Malformed path, query or body"),
+                ("408", "The body came too slowly"),
+                ("422", "Invalid values, or text with control characters"),
+            ] {
+                responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| error(what));
+            }
+            if path == "/events"
+                && let Some(RefOr::T(ok)) = responses.get_mut("200")
+                && let Some(RefOr::T(stream)) = ok.content.get_mut("text/event-stream")
+            {
+                let text = || ObjectBuilder::new().schema_type(Type::String);
+                stream.schema = Some(RefOr::T(
+                    ObjectBuilder::new()
+                        .property("event", text())
+                        .property("id", text())
+                        .property("data", text())
+                        .into(),
+                ));
+            }
+        }
+    }
+    description
 }

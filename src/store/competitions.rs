@@ -7,42 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{Store, instant, millis};
-use crate::competition::{Competition, CompetitionFile};
-
-/// A competition as stored, with the state the organiser controls.
-#[derive(Debug, Clone)]
-pub struct CompetitionRecord {
-    pub id: i64,
-    pub competition: Arc<Competition>,
-    /// Frozen by hand ("freeze now"), besides the file's `freeze_at`.
-    pub frozen_at: Option<DateTime<Utc>>,
-    pub finalized_at: Option<DateTime<Utc>>,
-}
-
-impl CompetitionRecord {
-    /// The instant the public board froze, if it has.
-    pub fn freeze_instant(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        [self.competition.freeze_at, self.frozen_at]
-            .into_iter()
-            .flatten()
-            .filter(|t| *t <= now)
-            .min()
-    }
-
-    pub fn is_final(&self) -> bool {
-        self.finalized_at.is_some()
-    }
-
-    pub fn status(&self, now: DateTime<Utc>) -> &'static str {
-        if self.is_final() {
-            "final"
-        } else if self.freeze_instant(now).is_some() {
-            "frozen"
-        } else {
-            "open"
-        }
-    }
-}
+use crate::competition::{Competition, CompetitionFile, CompetitionRecord};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplyOutcome {
@@ -74,8 +39,8 @@ impl Store {
                 )
                 .bind(&competition.slug)
                 .bind(&definition)
-                .bind(super::day_text(competition.start_date))
-                .bind(super::day_text(competition.end_date))
+                .bind(crate::day::text(competition.start_date))
+                .bind(crate::day::text(competition.end_date))
                 .bind(millis(now))
                 .fetch_one(&mut *tx)
                 .await?
@@ -114,8 +79,8 @@ impl Store {
                     "UPDATE competitions SET definition = $1, start_date = $2, end_date = $3, updated_at = $4 WHERE id = $5",
                 )
                 .bind(&definition)
-                .bind(super::day_text(competition.start_date))
-                .bind(super::day_text(competition.end_date))
+                .bind(crate::day::text(competition.start_date))
+                .bind(crate::day::text(competition.end_date))
                 .bind(millis(now))
                 .bind(id)
                 .execute(&mut *tx)
@@ -293,7 +258,7 @@ impl Store {
              ON CONFLICT (competition_id, day, board) DO NOTHING",
         )
         .bind(competition_id)
-        .bind(super::day_text(day))
+        .bind(crate::day::text(day))
         .bind(board)
         .bind(body)
         .bind(millis(now))
@@ -315,12 +280,12 @@ impl Store {
         )
         .bind(competition_id)
         .bind(board)
-        .bind(super::day_text(before))
+        .bind(crate::day::text(before))
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| {
             let day: String = r.try_get("day")?;
-            let day = super::parse_day(&day).map_err(|e| sqlx::Error::Decode(e.into()))?;
+            let day = super::reports::stored_day(&day)?;
             Ok((day, r.try_get("body")?))
         })
         .transpose()

@@ -4,7 +4,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Row;
 
-use super::{Store, day_text, instant, millis, parse_day};
+use super::reports::stored_day;
+use super::{Store, instant, millis};
+use crate::day;
 
 /// What closing a day found: who never reported, who reported late.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,7 +143,7 @@ impl Store {
     ) -> sqlx::Result<Vec<(i64, bool)>> {
         sqlx::query("SELECT unit_id, late FROM reports WHERE competition_id = $1 AND day = $2")
             .bind(competition_id)
-            .bind(day_text(day))
+            .bind(day::text(day))
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -160,7 +162,7 @@ impl Store {
              ON CONFLICT (competition_id, day) DO NOTHING",
         )
         .bind(competition_id)
-        .bind(day_text(closing.day))
+        .bind(day::text(closing.day))
         .bind(codes_text(&closing.missing)?)
         .bind(codes_text(&closing.late)?)
         .bind(millis(closing.closed_at))
@@ -180,8 +182,7 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(DayClosing {
-                day: parse_day(&r.try_get::<String, _>("day")?)
-                    .map_err(|e| sqlx::Error::Decode(e.into()))?,
+                day: stored_day(&r.try_get::<String, _>("day")?)?,
                 missing: codes(&r.try_get::<String, _>("missing")?)?,
                 late: codes(&r.try_get::<String, _>("late")?)?,
                 closed_at: instant(r.try_get("closed_at")?),
@@ -202,7 +203,7 @@ impl Store {
              ON CONFLICT (competition_id, day) DO UPDATE SET missing = excluded.missing, created_at = excluded.created_at",
         )
         .bind(competition_id)
-        .bind(day_text(day))
+        .bind(day::text(day))
         .bind(codes_text(missing)?)
         .bind(millis(now))
         .execute(&self.pool)
@@ -221,7 +222,7 @@ impl Store {
             "UPDATE reminders SET delivery = $3, delivered_at = $4 WHERE competition_id = $1 AND day = $2",
         )
         .bind(competition_id)
-        .bind(day_text(day))
+        .bind(day::text(day))
         .bind(delivery)
         .bind(millis(now))
         .execute(&self.pool)
@@ -241,8 +242,7 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(Reminder {
-                day: parse_day(&r.try_get::<String, _>("day")?)
-                    .map_err(|e| sqlx::Error::Decode(e.into()))?,
+                day: stored_day(&r.try_get::<String, _>("day")?)?,
                 missing: codes(&r.try_get::<String, _>("missing")?)?,
                 created_at: instant(r.try_get("created_at")?),
                 delivery: r.try_get("delivery")?,

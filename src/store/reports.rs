@@ -1,14 +1,13 @@
 //! Daily reports, their revisions, and idempotency keys.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::{Backend, Store, day_text, instant, millis, parse_day};
-
-/// Counter key → value, as posted and stored.
-pub type Counters = BTreeMap<String, u64>;
+use super::{Backend, Store, instant, millis};
+use crate::audit::{Audit, AuditAction};
+use crate::day;
+use crate::report::{ActorKind, Counters, Writer};
 
 /// What to write; the caller has already validated the figures.
 #[derive(Debug, Clone)]
@@ -20,11 +19,7 @@ pub struct NewReport {
     pub day: NaiveDate,
     pub counters: Counters,
     pub note: Option<String>,
-    /// `unit`, `admin` or `import`.
-    pub actor_kind: &'static str,
-    pub actor: String,
-    pub reason: Option<String>,
-    pub address: Option<String>,
+    pub writer: Writer,
     /// Submitted after the day's deadline (only organisers can).
     pub late: bool,
     pub now: DateTime<Utc>,
@@ -38,33 +33,34 @@ pub struct Idempotency {
     pub request_hash: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a write did: the receipt of a report. An idempotency key stores it,
+/// so that a retry is answered exactly as the first request was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Saved {
+    #[serde(default)]
     pub report_id: i64,
+    pub day: NaiveDate,
     pub revision: i64,
     /// The first report for that day.
+    #[serde(default)]
     pub created: bool,
     /// Identical to the current revision: nothing was written.
     pub unchanged: bool,
     pub late: bool,
-}
-
-/// A response stored under an idempotency key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredResponse {
-    pub status: u16,
-    pub body: String,
+    pub counters: Counters,
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaveOutcome {
-    Saved(Saved),
-    /// The key was used before with the same request.
-    Replay(StoredResponse),
+    /// Written (or found unchanged), with the unit's current reports as the
+    /// same transaction saw them: what its ranking entries are made from.
+    Saved(Saved, Vec<CurrentReport>),
+    /// The key was used before with the same request: its first receipt.
+    Replay(Saved),
     /// The key was used before with a different request.
     KeyConflict,
 }
-
 /// A report's current revision, for scoring.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrentReport {
@@ -95,46 +91,194 @@ pub struct RevisionRow {
     pub revision: i64,
     pub counters: Counters,
     pub note: Option<String>,
-    pub actor_kind: String,
-    pub actor: String,
-    pub reason: Option<String>,
-    pub address: Option<String>,
+    pub writer: Writer,
     pub late: bool,
     pub created_at: DateTime<Utc>,
+}
+
+/// A day as the store keeps it (`YYYY-MM-DD`).
+pub(super) fn stored_day(text: &str) -> sqlx::Result<NaiveDate> {
+    day::parse(text).ok_or_else(|| sqlx::Error::Decode(format!("bad stored day {text:?}").into()))
 }
 
 fn counters(text: &str) -> sqlx::Result<Counters> {
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
+/// What a batch of reports did, kept under its idempotency key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BatchReceipt {
+    pub reports: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// Every report written (or found unchanged) in one transaction, with
+    /// the current reports of the units concerned.
+    Saved(Vec<Saved>, BatchReceipt, Vec<CurrentReport>),
+    /// The key was used before with the same batch: its first receipt.
+    Replay(BatchReceipt),
+    /// The key was used before with a different batch.
+    KeyConflict,
+}
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// An earlier use of an idempotency key.
+enum Seen {
+    /// The same request: its stored answer, and whether it created.
+    Same {
+        body: String,
+        created: bool,
+    },
+    Different,
+}
+
+async fn seen(tx: &mut Tx, key: &Idempotency) -> sqlx::Result<Option<Seen>> {
+    let row = sqlx::query(
+        "SELECT request_hash, created, body FROM idempotency_keys WHERE principal = $1 AND key = $2",
+    )
+    .bind(&key.principal)
+    .bind(&key.key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| {
+        if row.try_get::<String, _>("request_hash")? != key.request_hash {
+            return Ok(Seen::Different);
+        }
+        Ok(Seen::Same {
+            body: row.try_get("body")?,
+            created: row.try_get::<i64, _>("created")? != 0,
+        })
+    })
+    .transpose()
+}
+
+async fn keep_key(
+    tx: &mut Tx,
+    key: &Idempotency,
+    created: bool,
+    body: &impl Serialize,
+    now: DateTime<Utc>,
+) -> sqlx::Result<()> {
+    let body = serde_json::to_string(body).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query(
+        "INSERT INTO idempotency_keys (principal, key, request_hash, created, body, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&key.principal)
+    .bind(&key.key)
+    .bind(&key.request_hash)
+    .bind(i64::from(created))
+    .bind(body)
+    .bind(millis(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The current reports of some units, read in the transaction that wrote them.
+async fn units_reports(tx: &mut Tx, unit_ids: &[i64]) -> sqlx::Result<Vec<CurrentReport>> {
+    let mut reports = Vec::new();
+    for chunk in unit_ids.chunks(500) {
+        let places: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT unit_id, day, counters, last_revision_id FROM reports WHERE unit_id IN ({}) ORDER BY unit_id, day",
+            places.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            reports.push(current_report(&row)?);
+        }
+    }
+    Ok(reports)
+}
+
 impl Store {
     /// Writes a report as a new revision, in one transaction with its
-    /// idempotency key. Nothing is written for identical figures.
-    pub async fn save_report(
-        &self,
-        report: &NewReport,
-        response: impl FnOnce(&Saved) -> StoredResponse,
-    ) -> sqlx::Result<SaveOutcome> {
+    /// idempotency key and, for an organiser's entry, its audit line.
+    /// Nothing is written for identical figures.
+    #[tracing::instrument(skip_all, fields(unit = %report.unit_code, day = %report.day))]
+    pub async fn save_report(&self, report: &NewReport) -> sqlx::Result<SaveOutcome> {
         let mut tx = self.begin_write().await?;
         if let Some(key) = &report.idempotency {
-            let seen = sqlx::query(
-                "SELECT request_hash, status, body FROM idempotency_keys WHERE principal = $1 AND key = $2",
-            )
-            .bind(&key.principal)
-            .bind(&key.key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = seen {
-                let hash: String = row.try_get("request_hash")?;
-                if hash != key.request_hash {
-                    return Ok(SaveOutcome::KeyConflict);
+            match seen(&mut tx, key).await? {
+                Some(Seen::Different) => return Ok(SaveOutcome::KeyConflict),
+                Some(Seen::Same { body, created }) => {
+                    let mut first: Saved =
+                        serde_json::from_str(&body).map_err(|e| sqlx::Error::Decode(e.into()))?;
+                    first.created = created;
+                    return Ok(SaveOutcome::Replay(first));
                 }
-                return Ok(SaveOutcome::Replay(StoredResponse {
-                    status: row.try_get::<i64, _>("status")? as u16,
-                    body: row.try_get("body")?,
-                }));
+                None => {}
             }
         }
+        let saved = self.write(&mut tx, report).await?;
+        if let Some(key) = &report.idempotency {
+            keep_key(&mut tx, key, saved.created, &saved, report.now).await?;
+        }
+        let unit_reports = units_reports(&mut tx, &[report.unit_id]).await?;
+        tx.commit().await?;
+        Ok(SaveOutcome::Saved(saved, unit_reports))
+    }
+
+    /// Writes many reports in one transaction: all of them or none. `key`
+    /// makes a retried batch return the first receipt.
+    #[tracing::instrument(skip_all, fields(reports = reports.len()))]
+    pub async fn save_batch(
+        &self,
+        reports: &[NewReport],
+        key: Option<&Idempotency>,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<BatchOutcome> {
+        let mut tx = self.begin_write().await?;
+        if let Some(key) = key {
+            match seen(&mut tx, key).await? {
+                Some(Seen::Different) => return Ok(BatchOutcome::KeyConflict),
+                Some(Seen::Same { body, .. }) => {
+                    let first =
+                        serde_json::from_str(&body).map_err(|e| sqlx::Error::Decode(e.into()))?;
+                    return Ok(BatchOutcome::Replay(first));
+                }
+                None => {}
+            }
+        }
+        let mut receipt = BatchReceipt {
+            reports: reports.len(),
+            ..BatchReceipt::default()
+        };
+        let mut saved = Vec::with_capacity(reports.len());
+        for report in reports {
+            let s = self.write(&mut tx, report).await?;
+            if s.unchanged {
+                receipt.unchanged += 1;
+            } else if s.created {
+                receipt.created += 1;
+            } else {
+                receipt.updated += 1;
+            }
+            saved.push(s);
+        }
+        if let Some(key) = key {
+            keep_key(&mut tx, key, receipt.created > 0, &receipt, now).await?;
+        }
+        let mut units: Vec<i64> = reports.iter().map(|r| r.unit_id).collect();
+        units.sort_unstable();
+        units.dedup();
+        let unit_reports = units_reports(&mut tx, &units).await?;
+        tx.commit().await?;
+        Ok(BatchOutcome::Saved(saved, receipt, unit_reports))
+    }
+
+    /// One report inside a write transaction: a new revision, or nothing
+    /// for identical figures; a correction's audit line beside it.
+    async fn write(&self, tx: &mut Tx, report: &NewReport) -> sqlx::Result<Saved> {
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE",
             Backend::Sqlite => "",
@@ -143,21 +287,31 @@ impl Store {
             "SELECT id, revision, counters, late FROM reports WHERE unit_id = $1 AND day = $2{lock}"
         )))
         .bind(report.unit_id)
-        .bind(day_text(report.day))
-        .fetch_optional(&mut *tx)
+        .bind(day::text(report.day))
+        .fetch_optional(&mut **tx)
         .await?;
         let values =
             serde_json::to_string(&report.counters).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        let corrected = i64::from(report.actor_kind != "unit");
+        let corrected = i64::from(report.writer.kind.is_correction());
+        let receipt = |report_id, revision, created, unchanged, late| Saved {
+            report_id,
+            day: report.day,
+            revision,
+            created,
+            unchanged,
+            late,
+            counters: report.counters.clone(),
+            note: report.note.clone(),
+        };
         let saved = match current {
             Some(row) if counters(&row.try_get::<String, _>("counters")?)? == report.counters => {
-                Saved {
-                    report_id: row.try_get("id")?,
-                    revision: row.try_get("revision")?,
-                    created: false,
-                    unchanged: true,
-                    late: row.try_get::<i64, _>("late")? != 0,
-                }
+                receipt(
+                    row.try_get("id")?,
+                    row.try_get("revision")?,
+                    false,
+                    true,
+                    row.try_get::<i64, _>("late")? != 0,
+                )
             }
             Some(row) => {
                 let id: i64 = row.try_get("id")?;
@@ -172,15 +326,9 @@ impl Store {
                 .bind(corrected)
                 .bind(millis(report.now))
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
-                Saved {
-                    report_id: id,
-                    revision,
-                    created: false,
-                    unchanged: false,
-                    late,
-                }
+                receipt(id, revision, false, false, late)
             }
             None => {
                 let id: i64 = sqlx::query(
@@ -189,83 +337,55 @@ impl Store {
                 )
                 .bind(report.competition_id)
                 .bind(report.unit_id)
-                .bind(day_text(report.day))
+                .bind(day::text(report.day))
                 .bind(&values)
                 .bind(i64::from(report.late))
                 .bind(corrected)
                 .bind(millis(report.now))
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?
                 .try_get("id")?;
-                Saved {
-                    report_id: id,
-                    revision: 1,
-                    created: true,
-                    unchanged: false,
-                    late: report.late,
-                }
+                receipt(id, 1, true, false, report.late)
             }
         };
-        if !saved.unchanged {
-            let revision_id: i64 = sqlx::query(
-                "INSERT INTO revisions (report_id, revision, counters, note, actor_kind, actor, reason, address, late, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-            )
+        if saved.unchanged {
+            return Ok(saved);
+        }
+        let revision_id: i64 = sqlx::query(
+            "INSERT INTO revisions (report_id, revision, counters, note, actor_kind, actor, reason, address, late, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(saved.report_id)
+        .bind(saved.revision)
+        .bind(&values)
+        .bind(&report.note)
+        .bind(report.writer.kind.as_str())
+        .bind(&report.writer.actor)
+        .bind(&report.writer.reason)
+        .bind(&report.writer.address)
+        .bind(i64::from(report.late))
+        .bind(millis(report.now))
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("id")?;
+        sqlx::query("UPDATE reports SET last_revision_id = $1 WHERE id = $2")
+            .bind(revision_id)
             .bind(saved.report_id)
-            .bind(saved.revision)
-            .bind(&values)
-            .bind(&report.note)
-            .bind(report.actor_kind)
-            .bind(&report.actor)
-            .bind(&report.reason)
-            .bind(&report.address)
-            .bind(i64::from(report.late))
-            .bind(millis(report.now))
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
-            sqlx::query("UPDATE reports SET last_revision_id = $1 WHERE id = $2")
-                .bind(revision_id)
-                .bind(saved.report_id)
-                .execute(&mut *tx)
-                .await?;
-            // An organiser's entry is audited in the same transaction: no
-            // correction without its line in the log.
-            if report.actor_kind != "unit" {
-                let details = serde_json::json!({
-                    "day": report.day, "revision": saved.revision, "counters": report.counters,
-                });
-                sqlx::query(
-                    "INSERT INTO audit_log (competition_id, actor, action, target, reason, details, created_at)
-                     VALUES ($1, $2, 'report.correct', $3, $4, $5, $6)",
-                )
-                .bind(report.competition_id)
-                .bind(&report.actor)
-                .bind(&report.unit_code)
-                .bind(&report.reason)
-                .bind(details.to_string())
-                .bind(millis(report.now))
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        if let Some(key) = &report.idempotency {
-            let stored = response(&saved);
-            sqlx::query(
-                "INSERT INTO idempotency_keys (principal, key, request_hash, status, body, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&key.principal)
-            .bind(&key.key)
-            .bind(&key.request_hash)
-            .bind(i64::from(stored.status))
-            .bind(&stored.body)
-            .bind(millis(report.now))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
+        // An organiser's entry is audited in the same transaction: no
+        // correction without its line in the log.
+        if report.writer.kind.is_correction() {
+            let mut audit = Audit::new(AuditAction::ReportCorrect, &report.writer.actor)
+                .competition(report.competition_id)
+                .target(&report.unit_code)
+                .details(&serde_json::json!({
+                    "day": report.day, "revision": saved.revision, "counters": report.counters,
+                }));
+            audit.reason = report.writer.reason.clone();
+            super::audit::insert(tx, &audit, report.now).await?;
         }
-        tx.commit().await?;
-        Ok(SaveOutcome::Saved(saved))
+        Ok(saved)
     }
 
     /// Current revisions of every report of a competition.
@@ -274,6 +394,24 @@ impl Store {
             "SELECT unit_id, day, counters, last_revision_id FROM reports WHERE competition_id = $1",
         )
         .bind(competition_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(current_report)
+        .collect()
+    }
+
+    /// Current revisions of the reports of one day of a competition.
+    pub async fn day_current_reports(
+        &self,
+        competition_id: i64,
+        day: NaiveDate,
+    ) -> sqlx::Result<Vec<CurrentReport>> {
+        sqlx::query(
+            "SELECT unit_id, day, counters, last_revision_id FROM reports WHERE competition_id = $1 AND day = $2",
+        )
+        .bind(competition_id)
+        .bind(day::text(day))
         .fetch_all(&self.pool)
         .await?
         .iter()
@@ -355,7 +493,7 @@ impl Store {
              ORDER BY r.day, v.revision",
         )
         .bind(unit_id)
-        .bind(day.map(day_text).unwrap_or_default())
+        .bind(day.map(day::text).unwrap_or_default())
         .fetch_all(&self.pool)
         .await?
         .iter()
@@ -368,7 +506,7 @@ impl Store {
         sqlx::query(
             "SELECT r.unit_id, r.day, v.revision, v.counters, v.note, v.actor_kind, v.actor, v.reason, v.address, v.late, v.created_at
              FROM revisions v JOIN reports r ON r.id = v.report_id
-             WHERE r.competition_id = $1 AND v.actor_kind <> 'unit'
+             WHERE r.competition_id = $1 AND v.actor_kind IN ('organizer', 'import')
              ORDER BY v.created_at, v.id",
         )
         .bind(competition_id)
@@ -398,8 +536,7 @@ impl ReplaceMax for &str {
 fn current_report(row: &sqlx::any::AnyRow) -> sqlx::Result<CurrentReport> {
     Ok(CurrentReport {
         unit_id: row.try_get("unit_id")?,
-        day: parse_day(&row.try_get::<String, _>("day")?)
-            .map_err(|e| sqlx::Error::Decode(e.into()))?,
+        day: stored_day(&row.try_get::<String, _>("day")?)?,
         counters: counters(&row.try_get::<String, _>("counters")?)?,
         stamp: row.try_get("last_revision_id")?,
     })
@@ -408,8 +545,7 @@ fn current_report(row: &sqlx::any::AnyRow) -> sqlx::Result<CurrentReport> {
 fn report_row(row: &sqlx::any::AnyRow) -> sqlx::Result<ReportRow> {
     Ok(ReportRow {
         unit_id: row.try_get("unit_id")?,
-        day: parse_day(&row.try_get::<String, _>("day")?)
-            .map_err(|e| sqlx::Error::Decode(e.into()))?,
+        day: stored_day(&row.try_get::<String, _>("day")?)?,
         revision: row.try_get("revision")?,
         counters: counters(&row.try_get::<String, _>("counters")?)?,
         late: row.try_get::<i64, _>("late")? != 0,
@@ -422,15 +558,17 @@ fn report_row(row: &sqlx::any::AnyRow) -> sqlx::Result<ReportRow> {
 fn revision_row(row: &sqlx::any::AnyRow) -> sqlx::Result<RevisionRow> {
     Ok(RevisionRow {
         unit_id: row.try_get("unit_id")?,
-        day: parse_day(&row.try_get::<String, _>("day")?)
-            .map_err(|e| sqlx::Error::Decode(e.into()))?,
+        day: stored_day(&row.try_get::<String, _>("day")?)?,
         revision: row.try_get("revision")?,
         counters: counters(&row.try_get::<String, _>("counters")?)?,
         note: row.try_get("note")?,
-        actor_kind: row.try_get("actor_kind")?,
-        actor: row.try_get("actor")?,
-        reason: row.try_get("reason")?,
-        address: row.try_get("address")?,
+        writer: Writer {
+            kind: ActorKind::parse(&row.try_get::<String, _>("actor_kind")?)
+                .ok_or_else(|| sqlx::Error::Decode("unknown actor kind".into()))?,
+            actor: row.try_get("actor")?,
+            reason: row.try_get("reason")?,
+            address: row.try_get("address")?,
+        },
         late: row.try_get::<i64, _>("late")? != 0,
         created_at: instant(row.try_get("created_at")?),
     })

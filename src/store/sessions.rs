@@ -9,7 +9,7 @@ use super::{Store, instant, millis};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
     pub key_hash: String,
-    /// `admin` or `unit`.
+    /// `organizer` or `unit`.
     pub kind: String,
     /// The organiser's name, or the unit's code.
     pub subject: String,

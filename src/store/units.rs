@@ -49,9 +49,23 @@ impl Store {
         rows: &[UnitRow],
         now: DateTime<Utc>,
     ) -> sqlx::Result<ImportSummary> {
+        self.import_units_with_progress(competition_id, rows, now, &mut || {})
+            .await
+    }
+
+    /// [`Store::import_units`], calling `row_done` after each row (the
+    /// command line's progress bar).
+    pub async fn import_units_with_progress(
+        &self,
+        competition_id: i64,
+        rows: &[UnitRow],
+        now: DateTime<Utc>,
+        row_done: &mut (dyn FnMut() + Send),
+    ) -> sqlx::Result<ImportSummary> {
         let mut summary = ImportSummary::default();
         let mut tx = self.pool.begin().await?;
         for row in rows {
+            row_done();
             let existing = sqlx::query(
                 "SELECT name, group_code, parent, active FROM units WHERE competition_id = $1 AND code = $2",
             )
@@ -144,24 +158,38 @@ impl Store {
             .transpose()
     }
 
-    /// Stores new token hashes (code → hash) in one transaction.
-    pub async fn set_unit_tokens(
+    /// Gives units new access tokens (unit id → token hash) and ends their
+    /// web sessions, in one transaction: an old code stops working at once,
+    /// for the API and for a form that is already open.
+    pub async fn rotate_unit_tokens(
         &self,
-        competition_id: i64,
-        hashes: &[(String, String)],
+        hashes: &[(i64, String)],
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
+        self.rotate_unit_tokens_with_progress(hashes, now, &mut || {})
+            .await
+    }
+
+    /// [`Store::rotate_unit_tokens`], calling `unit_done` after each unit.
+    pub async fn rotate_unit_tokens_with_progress(
+        &self,
+        hashes: &[(i64, String)],
+        now: DateTime<Utc>,
+        unit_done: &mut (dyn FnMut() + Send),
+    ) -> sqlx::Result<()> {
         let mut tx = self.pool.begin().await?;
-        for (code, hash) in hashes {
-            sqlx::query(
-                "UPDATE units SET token_hash = $1, updated_at = $2 WHERE competition_id = $3 AND code = $4",
-            )
-            .bind(hash)
-            .bind(millis(now))
-            .bind(competition_id)
-            .bind(code)
-            .execute(&mut *tx)
-            .await?;
+        for (unit_id, hash) in hashes {
+            unit_done();
+            sqlx::query("UPDATE units SET token_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(hash)
+                .bind(millis(now))
+                .bind(unit_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE unit_id = $1")
+                .bind(unit_id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await
     }

@@ -7,10 +7,12 @@
 //! Login forms, which come before any session, use a double-submit token: a
 //! random cookie that the form must repeat.
 
+use axum::extract::{Form, FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
 use chrono::{DateTime, Duration, Utc};
 use subtle::ConstantTimeEq;
 
+use super::extract::ClientAddr;
 use crate::error::{AppError, Result};
 use crate::state::AppState;
 use crate::store::SessionRow;
@@ -19,6 +21,13 @@ use crate::token;
 /// The cookie that carries the login forms' double-submit token.
 pub const LOGIN_COOKIE: &str = "thidua_login";
 
+/// The cookie that marks a browser where an organiser signed in before
+/// (see `limits`): its random key, stored only as a hash.
+pub const DEVICE_COOKIE: &str = "thidua_device";
+
+/// How long a browser stays known without signing in again.
+pub const DEVICE_LIFETIME: Duration = Duration::days(90);
+
 /// The form field every form sends its CSRF token in.
 pub const CSRF_FIELD: &str = "csrf";
 
@@ -26,23 +35,26 @@ pub const CSRF_FIELD: &str = "csrf";
 /// token) calls a JSON endpoint that changes something.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// Whose session: an organiser's (`/admin`) or a unit's (`/report`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    Admin,
+    Organizer,
     Unit,
 }
 
 impl Kind {
+    /// The cookie names are part of what browsers hold: `thidua_admin` for
+    /// the admin area, `thidua_unit` for the report form.
     pub fn cookie(self) -> &'static str {
         match self {
-            Kind::Admin => "thidua_admin",
+            Kind::Organizer => "thidua_admin",
             Kind::Unit => "thidua_unit",
         }
     }
 
     fn as_str(self) -> &'static str {
         match self {
-            Kind::Admin => "admin",
+            Kind::Organizer => "organizer",
             Kind::Unit => "unit",
         }
     }
@@ -51,7 +63,7 @@ impl Kind {
     /// from morning to evening.
     pub fn lifetime(self) -> Duration {
         match self {
-            Kind::Admin => Duration::hours(8),
+            Kind::Organizer => Duration::hours(8),
             Kind::Unit => Duration::hours(12),
         }
     }
@@ -69,6 +81,12 @@ pub struct Session {
 }
 
 impl Session {
+    /// The hash of the session's key: which session this is, among the
+    /// subject's others.
+    pub fn key_hash(&self) -> &str {
+        &self.key_hash
+    }
+
     /// Refuses (403) a form whose CSRF token is missing or wrong.
     pub fn check_csrf(&self, presented: Option<&str>) -> Result<()> {
         if same_secret(presented, &self.csrf) {
@@ -215,12 +233,52 @@ pub fn check_login_token(headers: &HeaderMap, presented: Option<&str>) -> Result
     }
 }
 
+/// A posted login form whose double-submit token matched: its fields, the
+/// request's headers and the client's address (for the rate limits).
+pub struct LoginAttempt {
+    pub fields: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub address: Option<String>,
+}
+
+impl LoginAttempt {
+    /// A field of the form, trimmed, or empty.
+    pub fn field(&self, name: &str) -> &str {
+        crate::http::page::field(&self.fields, name)
+            .unwrap_or_default()
+            .trim()
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for LoginAttempt {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        let (mut parts, body) = req.into_parts();
+        let ClientAddr(address) = ClientAddr::from_request_parts(&mut parts, state)
+            .await
+            .unwrap_or(ClientAddr(None));
+        let headers = parts.headers.clone();
+        let Form(fields) =
+            Form::<Vec<(String, String)>>::from_request(Request::from_parts(parts, body), state)
+                .await
+                .map_err(|_| AppError::BadRequest("Không đọc được nội dung biểu mẫu".into()))?;
+        check_login_token(&headers, crate::http::page::field(&fields, CSRF_FIELD))?;
+        crate::text::check_fields(&fields)?;
+        Ok(LoginAttempt {
+            fields,
+            headers,
+            address,
+        })
+    }
+}
+
 /// An organiser signed in through the web, for endpoints that also take an
 /// admin bearer token (exports, finalize). A request that changes something
 /// must repeat the session's CSRF token in the `X-CSRF-Token` header, so a
 /// page on another site cannot drive it with the organiser's cookie.
-pub async fn admin_from_request(parts: &Parts, state: &AppState) -> Result<Option<String>> {
-    let Some(session) = current(state, &parts.headers, Kind::Admin).await? else {
+pub async fn organizer_from_request(parts: &Parts, state: &AppState) -> Result<Option<String>> {
+    let Some(session) = current(state, &parts.headers, Kind::Organizer).await? else {
         if current(state, &parts.headers, Kind::Unit).await?.is_some() {
             return Err(AppError::Forbidden(
                 "Chức năng này dành cho Ban tổ chức".into(),
