@@ -6,22 +6,14 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::web::{Web, hidden};
+use support::web::{COUNTER_FIELDS, Web, hidden};
 use support::{TestApp, backends, counters, report, spawn_app, spawn_app_with_config};
 
 const ADMIN: &str = "nguyen.van.a";
 const PASSWORD: &str = "mật khẩu đủ dài 2025";
 
 async fn with_organizer(app: &TestApp) -> Web {
-    app.state
-        .store()
-        .upsert_admin_user(
-            ADMIN,
-            &thidua::password::hash(PASSWORD).unwrap(),
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
+    app.add_organizer(ADMIN, PASSWORD).await;
     let web = Web::new(app);
     let login = web.login_admin(ADMIN, PASSWORD).await;
     assert_eq!(login.status, 303, "{}", login.body);
@@ -47,6 +39,42 @@ async fn post_api(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Posts the form that adds a unit.
+async fn add_unit(
+    web: &Web,
+    csrf: &str,
+    code: &str,
+    name: &str,
+    group: &str,
+) -> support::web::Page {
+    web.post_form(
+        "/admin/units",
+        &[
+            ("csrf", csrf),
+            ("code", code),
+            ("name", name),
+            ("group", group),
+        ],
+    )
+    .await
+}
+
+/// Posts the correction form as the signed-in organiser.
+async fn correct(
+    web: &Web,
+    csrf: &str,
+    unit: &str,
+    day: &str,
+    values: [&str; 6],
+    reason: &str,
+) -> support::web::Page {
+    web.post_form(
+        "/admin/report",
+        &correction(csrf, unit, day, values, reason),
+    )
+    .await
+}
+
 fn correction<'a>(
     csrf: &'a str,
     unit: &'a str,
@@ -54,21 +82,13 @@ fn correction<'a>(
     values: [&'a str; 6],
     reason: &'a str,
 ) -> Vec<(&'a str, &'a str)> {
-    let keys = [
-        "counters.received",
-        "counters.received_online",
-        "counters.fee_required",
-        "counters.paid_online",
-        "counters.results_issued",
-        "counters.results_signed",
-    ];
     let mut fields = vec![
         ("csrf", csrf),
         ("unit", unit),
         ("day", day),
         ("reason", reason),
     ];
-    fields.extend(keys.into_iter().zip(values));
+    fields.extend(COUNTER_FIELDS.into_iter().zip(values));
     fields
 }
 
@@ -137,7 +157,7 @@ async fn admin_pages_and_endpoints_refuse_anonymous_and_unit_credentials() {
         let web = Web::new(&app);
         assert_eq!(web.login_admin("SNV", app.token("SNV")).await.status, 401);
 
-        let selected = app.state.competition(None).unwrap();
+        let selected = app.state.catalog().competition(None).unwrap();
         assert!(!selected.record.is_final());
         assert!(selected.record.frozen_at.is_none());
     }
@@ -174,47 +194,38 @@ async fn an_organiser_corrects_a_day_with_a_reason_and_it_is_audited() {
         let before = app.revision_count().await;
 
         // Without a reason, nothing is written.
-        let page = web
-            .post_form(
-                "/admin/report",
-                &correction(
-                    &csrf,
-                    "STC",
-                    "2025-10-06",
-                    ["10", "9", "4", "4", "8", "8"],
-                    " ",
-                ),
-            )
-            .await;
+        let page = correct(
+            &web,
+            &csrf,
+            "STC",
+            "2025-10-06",
+            ["10", "9", "4", "4", "8", "8"],
+            " ",
+        )
+        .await;
         assert_eq!(page.status, 422);
         assert!(page.body.contains("Cần ghi lý do"));
         // Without the CSRF token, nothing is written.
-        let page = web
-            .post_form(
-                "/admin/report",
-                &correction(
-                    "",
-                    "STC",
-                    "2025-10-06",
-                    ["10", "9", "4", "4", "8", "8"],
-                    "lý do",
-                ),
-            )
-            .await;
+        let page = correct(
+            &web,
+            "",
+            "STC",
+            "2025-10-06",
+            ["10", "9", "4", "4", "8", "8"],
+            "lý do",
+        )
+        .await;
         assert_eq!(page.status, 403);
         // Invalid figures are named by field.
-        let page = web
-            .post_form(
-                "/admin/report",
-                &correction(
-                    &csrf,
-                    "STC",
-                    "2025-10-06",
-                    ["10", "11", "4", "4", "8", "8"],
-                    "sửa",
-                ),
-            )
-            .await;
+        let page = correct(
+            &web,
+            &csrf,
+            "STC",
+            "2025-10-06",
+            ["10", "11", "4", "4", "8", "8"],
+            "sửa",
+        )
+        .await;
         assert_eq!(page.status, 422);
         assert!(page.body.contains("không được lớn hơn"));
         assert_eq!(app.revision_count().await, before);
@@ -228,30 +239,22 @@ async fn an_organiser_corrects_a_day_with_a_reason_and_it_is_audited() {
             .await
             .csrf();
         let reason = "Đơn vị gửi công văn <b>đính chính</b> số 12/CV";
-        let page = web
-            .post_form(
-                "/admin/report",
-                &correction(
-                    &csrf,
-                    "STC",
-                    "2025-10-06",
-                    ["10", "9", "4", "4", "8", "8"],
-                    reason,
-                ),
-            )
-            .await;
+        let page = correct(
+            &web,
+            &csrf,
+            "STC",
+            "2025-10-06",
+            ["10", "9", "4", "4", "8", "8"],
+            reason,
+        )
+        .await;
         assert_eq!(page.status, 200, "{}", page.body);
         assert!(page.body.contains("Đã lưu"), "{}", page.body);
         assert_eq!(app.revision_count().await, before + 1);
 
         // The public board has the corrected figures.
         let board = app.board("all", None).await;
-        let entry = board["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["unit"]["code"] == "STC")
-            .unwrap();
+        let entry = support::entry(&board, "STC");
         assert_eq!(entry["criteria"]["online_submission"]["numerator"], 9);
 
         // The audit log says who, what, why — escaped, and searchable.
@@ -278,12 +281,12 @@ async fn an_organiser_corrects_a_day_with_a_reason_and_it_is_audited() {
         let revisions = app
             .state
             .store()
-            .corrections(app.state.competition(None).unwrap().record.id)
+            .corrections(app.state.catalog().competition(None).unwrap().record.id)
             .await
             .unwrap();
         assert_eq!(revisions.len(), 1);
-        assert_eq!(revisions[0].reason.as_deref(), Some(reason));
-        assert_eq!(revisions[0].actor, ADMIN);
+        assert_eq!(revisions[0].writer.reason.as_deref(), Some(reason));
+        assert_eq!(revisions[0].writer.actor, ADMIN);
     }
 }
 
@@ -311,12 +314,7 @@ async fn after_finalize_the_standings_never_change() {
         assert_eq!(body["finalized"], false, "finalizing twice is a no-op");
 
         let fetch = || async {
-            let r = app
-                .client
-                .get(app.url("/api/v1/leaderboard?board=all"))
-                .send()
-                .await
-                .unwrap();
+            let r = app.get("/api/v1/leaderboard?board=all").await;
             assert_eq!(r.status(), 200);
             r.bytes().await.unwrap()
         };
@@ -342,18 +340,15 @@ async fn after_finalize_the_standings_never_change() {
             .get("/admin/report?unit=STC&day=2025-10-06")
             .await
             .csrf();
-        let page = web
-            .post_form(
-                "/admin/report",
-                &correction(
-                    &csrf,
-                    "STC",
-                    "2025-10-06",
-                    ["10", "10", "2", "2", "5", "5"],
-                    "sửa",
-                ),
-            )
-            .await;
+        let page = correct(
+            &web,
+            &csrf,
+            "STC",
+            "2025-10-06",
+            ["10", "10", "2", "2", "5", "5"],
+            "sửa",
+        )
+        .await;
         assert_eq!(page.status, 409);
         assert!(page.body.contains("kết quả chính thức"));
         let unit = Web::new(&app);
@@ -383,7 +378,7 @@ async fn after_finalize_the_standings_never_change() {
             frozen,
             "final standings are byte-for-byte unchanged"
         );
-        let html = app.client.get(app.url("/")).send().await.unwrap();
+        let html = app.get("/").await;
         assert_eq!(html.status(), 200);
 
         // Re-opening needs a reason, and is audited.
@@ -450,20 +445,64 @@ async fn freeze_and_finalize_from_the_dashboard() {
             || dashboard.body.contains("Sở Tài chính <span")
     );
 
-    // Finalize needs the confirmation box.
-    let not_yet = web
-        .post_form("/admin/competition/finalize", &[("csrf", &csrf)])
-        .await;
-    assert!(not_yet.location.unwrap().contains("done=confirm"));
-    assert!(!app.state.competition(None).unwrap().record.is_final());
+    // Finalizing on day 1 of 5 goes through a page that says how many
+    // units it fixes and that the week is not over.
+    assert!(dashboard.body.contains("href=\"/admin/finalize?"));
+    let confirm = web.get("/admin/finalize").await;
+    assert_eq!(confirm.status, 200);
+    let units = app.tokens.len();
+    assert!(
+        confirm
+            .body
+            .contains(&format!("{units} đơn vị trên 3 bảng xếp hạng")),
+        "{}",
+        confirm.body
+    );
+    assert!(
+        confirm
+            .body
+            .contains("Tuần thi đua chưa kết thúc: hôm nay là ngày 1/5")
+    );
+    assert!(confirm.body.contains("name=\"early\""));
+    let not_final = || {
+        !app.state
+            .catalog()
+            .competition(None)
+            .unwrap()
+            .record
+            .is_final()
+    };
+    // Without the boxes, or with only the first one, nothing happens.
+    for fields in [
+        vec![("csrf", csrf.as_str())],
+        vec![("csrf", &csrf), ("confirm", "1")],
+    ] {
+        let not_yet = web.post_form("/admin/competition/finalize", &fields).await;
+        assert_eq!(not_yet.status, 303);
+        let back = not_yet.location.unwrap();
+        assert!(
+            back.starts_with("/admin/finalize?") && back.contains("done=confirm"),
+            "{back}"
+        );
+        assert!(not_final());
+    }
+    let asked_again = web.get("/admin/finalize?done=confirm").await;
+    assert!(asked_again.body.contains("Cần đánh dấu các ô xác nhận"));
     let done = web
         .post_form(
             "/admin/competition/finalize",
-            &[("csrf", &csrf), ("confirm", "1")],
+            &[("csrf", &csrf), ("confirm", "1"), ("early", "1")],
         )
         .await;
     assert!(done.location.unwrap().contains("done=finalize"));
-    assert!(app.state.competition(None).unwrap().record.is_final());
+    assert!(
+        app.state
+            .catalog()
+            .competition(None)
+            .unwrap()
+            .record
+            .is_final()
+    );
 
     // The session also works on the admin API, with the CSRF header.
     let cookie = format!("thidua_admin={}", web.cookie("thidua_admin").unwrap());
@@ -507,7 +546,11 @@ async fn rotating_a_token_retires_the_old_one() {
         assert_eq!(page.status, 200);
         assert!(page.body.contains("chỉ hiển thị một lần"));
         let start = page.body.find("<code>").unwrap() + 6;
-        let new = page.body[start..start + 64].to_string();
+        let end = start + page.body[start..].find("</code>").unwrap();
+        let new = page.body[start..end].to_string();
+        // A code a person can type: seven groups of four, base32.
+        assert_eq!(new.len(), 34, "{new}");
+        assert_eq!(new.split('-').count(), 7, "{new}");
         assert!(page.body.contains("data:text/csv"));
 
         let (status, _) = app
@@ -532,11 +575,77 @@ async fn rotating_a_token_retires_the_old_one() {
                 .contains("name=\"counters.received\"")
         );
 
-        // All at once, as a CSV download.
-        let csv = web
+        // The printed code works typed in lowercase with spaces, with the
+        // unit code in lowercase too.
+        let typed = new.to_lowercase().replace('-', " ");
+        let again = Web::new(&app);
+        assert_eq!(again.login_unit("stc", &typed).await.status, 303);
+        assert!(
+            again
+                .get("/report")
+                .await
+                .body
+                .contains("name=\"counters.received\"")
+        );
+
+        // Renewal without a unit renews nothing: there is no "all" default.
+        let count = app.tokens.len();
+        let none = web
             .post_form(
                 "/admin/tokens",
                 &[("csrf", &csrf), ("unit", ""), ("format", "csv")],
+            )
+            .await;
+        assert_eq!(none.status, 303);
+        assert!(none.location.unwrap().contains("done=choose-unit"));
+        assert_eq!(again.get("/report").await.status, 200);
+        assert!(
+            again
+                .get("/report")
+                .await
+                .body
+                .contains("name=\"counters.received\""),
+            "STC's session survives"
+        );
+
+        // Every unit at once only after a page that says how many.
+        let confirm = web.get("/admin/tokens/all").await;
+        assert_eq!(confirm.status, 200);
+        assert!(
+            confirm
+                .body
+                .contains(&format!("{count} đơn vị đang hoạt động sẽ nhận mã mới")),
+            "{}",
+            confirm.body
+        );
+        assert!(
+            confirm
+                .body
+                .contains(&format!("name=\"confirm\" value=\"{count}\""))
+        );
+        for confirmed in [None, Some("3")] {
+            let mut fields = vec![("csrf", csrf.as_str()), ("scope", "all"), ("format", "csv")];
+            if let Some(c) = confirmed {
+                fields.push(("confirm", c));
+            }
+            let refused = web.post_form("/admin/tokens", &fields).await;
+            assert_eq!(refused.status, 303, "{confirmed:?}");
+            assert!(refused.location.unwrap().starts_with("/admin/tokens/all?"));
+        }
+        let (status, _) = app
+            .post_report("SNV", &report("2025-10-06", counters(1, 1, 0, 0, 1, 1)))
+            .await;
+        assert_eq!(status, 201, "nothing was renewed without confirmation");
+        let count_text = count.to_string();
+        let csv = web
+            .post_form(
+                "/admin/tokens",
+                &[
+                    ("csrf", &csrf),
+                    ("scope", "all"),
+                    ("confirm", &count_text),
+                    ("format", "csv"),
+                ],
             )
             .await;
         assert_eq!(csv.status, 200);
@@ -550,13 +659,23 @@ async fn rotating_a_token_retires_the_old_one() {
             .client
             .post(app.url("/api/v1/reports"))
             .bearer_auth(snv_token)
-            .json(&report("2025-10-06", counters(1, 1, 0, 0, 1, 1)))
+            .json(&report("2025-10-06", counters(1, 2, 0, 0, 1, 1)))
             .send()
             .await
             .unwrap();
-        assert_eq!(ok.status(), 201);
-        let audit = web.get("/admin/audit?q=units").await;
+        assert_eq!(
+            ok.status(),
+            422,
+            "the new code is accepted (the figures are not)"
+        );
+        let audit = web.get("/admin/audit?action=units.tokens").await;
         assert!(audit.body.contains("Cấp lại mã truy cập"));
+        assert!(
+            audit
+                .body
+                .contains(&format!("{count} đơn vị nhận mã truy cập mới"))
+        );
+        assert!(audit.body.contains("1 đơn vị nhận mã truy cập mới"));
     }
 }
 
@@ -573,17 +692,14 @@ async fn units_are_added_renamed_and_deactivated_never_deleted() {
         assert_eq!(page.status, 200);
         let csrf = page.csrf();
 
-        let added = web
-            .post_form(
-                "/admin/units",
-                &[
-                    ("csrf", &csrf),
-                    ("code", "BQL-KKT"),
-                    ("name", "Ban Quản lý Khu kinh tế <Đồng Đăng>"),
-                    ("group", "so-nganh"),
-                ],
-            )
-            .await;
+        let added = add_unit(
+            &web,
+            &csrf,
+            "BQL-KKT",
+            "Ban Quản lý Khu kinh tế <Đồng Đăng>",
+            "so-nganh",
+        )
+        .await;
         assert_eq!(added.status, 303, "{}", added.body);
         let list = web.get("/admin/units").await;
         assert!(
@@ -591,32 +707,12 @@ async fn units_are_added_renamed_and_deactivated_never_deleted() {
                 .contains("Ban Quản lý Khu kinh tế &#60;Đồng Đăng&#62;")
         );
         assert!(!list.body.contains("<Đồng Đăng>"));
-        let selected = app.state.competition(None).unwrap();
+        let selected = app.state.catalog().competition(None).unwrap();
         assert!(selected.unit("BQL-KKT").is_some());
 
-        let duplicate = web
-            .post_form(
-                "/admin/units",
-                &[
-                    ("csrf", &csrf),
-                    ("code", "STC"),
-                    ("name", "X"),
-                    ("group", "so-nganh"),
-                ],
-            )
-            .await;
+        let duplicate = add_unit(&web, &csrf, "STC", "X", "so-nganh").await;
         assert_eq!(duplicate.status, 422);
-        let bad_group = web
-            .post_form(
-                "/admin/units",
-                &[
-                    ("csrf", &csrf),
-                    ("code", "NEW1"),
-                    ("name", "X"),
-                    ("group", "không-có"),
-                ],
-            )
-            .await;
+        let bad_group = add_unit(&web, &csrf, "NEW1", "X", "không-có").await;
         assert_eq!(bad_group.status, 422);
 
         // Rename and deactivate a unit that has reports: it stays, inactive.
@@ -631,7 +727,7 @@ async fn units_are_added_renamed_and_deactivated_never_deleted() {
             )
             .await;
         assert_eq!(updated.status, 303);
-        let selected = app.state.competition(None).unwrap();
+        let selected = app.state.catalog().competition(None).unwrap();
         let stc = selected.unit("STC").unwrap();
         assert_eq!(stc.name, "Sở Tài chính tỉnh");
         assert!(!stc.active);
@@ -653,6 +749,7 @@ async fn units_are_added_renamed_and_deactivated_never_deleted() {
         assert_eq!(refused.status, 403);
         assert_eq!(
             app.state
+                .catalog()
                 .competition(None)
                 .unwrap()
                 .unit("SNV")
@@ -727,4 +824,145 @@ async fn the_export_links_of_the_admin_page_work_with_the_session() {
     assert!(export.content_type.starts_with("application/json"));
     let print = web.get("/admin/print").await;
     assert_eq!(print.status, 200);
+}
+
+#[tokio::test]
+async fn access_letters_print_one_page_per_unit_with_a_qr_code() {
+    let app = spawn_app(backends()[0]).await;
+    let web = with_organizer(&app).await;
+    let csrf = web.get("/admin").await.csrf();
+    let letters = web
+        .post_form(
+            "/admin/tokens",
+            &[("csrf", &csrf), ("unit", "06040"), ("format", "letters")],
+        )
+        .await;
+    assert_eq!(letters.status, 200);
+    let html = &letters.body;
+    assert!(html.contains("@page { size: A4"));
+    assert_eq!(html.matches("<article class=\"letter\">").count(), 1);
+    assert!(html.contains("Xã Thất Khê"));
+    assert!(html.contains("Sở Nội vụ tỉnh Lạng Sơn"));
+    assert!(html.contains("<svg"), "an inline QR code");
+    // The QR code and the instructions open the form with the unit filled
+    // in; the access code is never in a link.
+    let address = format!("{}/report", app.base);
+    assert!(html.contains(&address), "{html}");
+    let start = html.find("<p class=\"access\">").unwrap() + "<p class=\"access\">".len();
+    let code = &html[start..start + 34];
+    assert_eq!(code.split('-').count(), 7, "{code}");
+    assert!(!html.contains(&format!("token={code}")));
+    let form = web
+        .get("/report?unit=06040&competition=lang-son-2025")
+        .await;
+    assert!(form.body.contains("name=\"code\" value=\"06040\""));
+    // The letter's code is the unit's new code.
+    let unit = Web::new(&app);
+    assert_eq!(unit.login_unit("06040", code).await.status, 303);
+}
+
+#[tokio::test]
+async fn the_audit_log_reads_as_sentences_and_filters_by_unit() {
+    let app = spawn_app(backends()[0]).await;
+    let web = with_organizer(&app).await;
+    let csrf = web.get("/admin").await.csrf();
+    for (unit, reason) in [("SNV", "Số liệu giấy"), ("STC", "Đơn vị gửi nhầm")] {
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("unit", unit),
+            ("day", "2025-10-06"),
+            ("reason", reason),
+        ];
+        for f in COUNTER_FIELDS {
+            fields.push((f, "3"));
+        }
+        let saved = web.post_form("/admin/report", &fields).await;
+        assert_eq!(saved.status, 200, "{}", saved.body);
+    }
+    let everything = web.get("/admin/audit").await;
+    assert!(
+        everything.body.contains("Sở Nội vụ (SNV)"),
+        "units named, not just coded"
+    );
+    assert!(
+        everything
+            .body
+            .contains("Số liệu ngày 06/10/2025, lần cập nhật 1")
+    );
+    assert!(!everything.body.contains("{&#34;"), "no raw JSON");
+    assert!(
+        !everything.body.contains("Đăng nhập quản trị</td>"),
+        "sign-ins are left out by default"
+    );
+    let snv = web.get("/admin/audit?unit=SNV").await;
+    assert!(snv.body.contains("Số liệu giấy"));
+    assert!(!snv.body.contains("Đơn vị gửi nhầm"));
+    let logins = web.get("/admin/audit?logins=1").await;
+    assert!(logins.body.contains("Đăng nhập quản trị"));
+    let same_day = web.get("/admin/audit?day=06%2F10%2F2025").await;
+    assert!(
+        same_day.body.contains("Số liệu giấy"),
+        "days as people write them"
+    );
+    assert!(same_day.body.contains("value=\"06/10/2025\""));
+    let other_day = web.get("/admin/audit?day=2025-10-07").await;
+    assert!(!other_day.body.contains("Số liệu giấy"));
+    let by_actor = web
+        .get(&format!("/admin/audit?actor={ADMIN}&action=report.correct"))
+        .await;
+    assert!(by_actor.body.contains("Đơn vị gửi nhầm"));
+    assert!(
+        by_actor.body.contains("Trang 1/1 · 2 mục"),
+        "{}",
+        by_actor.body
+    );
+    let english = web.get("/admin/audit?unit=SNV&lang=en").await;
+    assert!(english.body.contains("Figures entered for a unit"));
+    assert!(english.body.contains("Figures for 6 Oct 2025, revision 1"));
+    // The language switch stays on the page, with its filter.
+    assert!(
+        english
+            .body
+            .contains("href=\"/admin/audit?unit=SNV&#38;lang=vi\"")
+            || english
+                .body
+                .contains("href=\"/admin/audit?unit=SNV&amp;lang=vi\""),
+        "{}",
+        english.body
+    );
+}
+
+#[tokio::test]
+async fn the_reminder_list_is_on_the_admin_page() {
+    let app = spawn_app(backends()[0]).await;
+    let (status, _) = app
+        .post_report("SNV", &report("2025-10-06", counters(1, 1, 0, 0, 1, 1)))
+        .await;
+    assert_eq!(status, 201);
+    // 16:00 on the first day: the reminder runs without a webhook.
+    app.clock.advance(chrono::Duration::hours(6));
+    let selected = app.state.catalog().competition(None).unwrap();
+    let missing = thidua::jobs::remind(&app.state, &selected, support::day("2025-10-06"))
+        .await
+        .unwrap();
+    assert_eq!(missing.len(), app.tokens.len() - 1);
+    let (status, _) = app
+        .post_report("STC", &report("2025-10-06", counters(1, 1, 0, 0, 1, 1)))
+        .await;
+    assert_eq!(status, 201);
+    let web = with_organizer(&app).await;
+    let page = web.get("/admin/reminders").await;
+    assert_eq!(page.status, 200);
+    let count = app.tokens.len() - 1;
+    assert!(
+        page.body.contains(&format!("{count} đơn vị chưa báo cáo")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Chưa cấu hình webhook"));
+    assert!(page.body.contains("Xã Thất Khê"));
+    assert!(
+        page.body.contains("đã báo cáo sau khi nhắc"),
+        "STC reported since"
+    );
 }

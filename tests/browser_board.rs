@@ -208,7 +208,7 @@ async fn a_posted_report_changes_the_open_board_within_two_seconds() {
     );
     assert_eq!(
         texts(c, "#totals-reported").await,
-        ["4/79 đơn vị đã báo cáo"]
+        ["4/79 đơn vị đã báo cáo trong kỳ"]
     );
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "{errors:?}");
@@ -330,7 +330,7 @@ async fn pages_fit_a_phone_and_a_wall_screen() {
     // Day 2, after day 1's deadline and closing: rank changes show.
     app.clock
         .set(support::first_morning() + chrono::Duration::days(1));
-    let selected = app.state.competition(None).unwrap();
+    let selected = app.state.catalog().competition(None).unwrap();
     thidua::jobs::close_day(&app.state, &selected, support::day("2025-10-06"))
         .await
         .unwrap();
@@ -383,25 +383,31 @@ async fn the_wall_screen_cycles_through_the_boards_by_itself() {
     };
     let app = seeded_app().await;
     let c = &browser.client;
-    c.goto(&app.url("/?tv=1")).await.unwrap();
-    js(c, "window.__notReloaded = true; return true").await;
+    // Three seconds a page rather than twelve, to keep the test short.
+    c.goto(&app.url("/?tv=1&every=3")).await.unwrap();
+    js(c, "window.__notReloaded = true; window.__seen = {}; \
+           setInterval(function () { document.querySelectorAll('#rows tr, #unranked-section li').forEach(function (r) { \
+             if (document.getElementById('board-caption').textContent === 'Xếp hạng — Tất cả') window.__seen[r.dataset.code] = 1; }); }, 100); \
+           return true").await;
     assert_eq!(
         js(c, "return document.documentElement.className").await,
         "tv"
     );
     let caption = "return document.getElementById('board-caption').textContent";
     assert_eq!(js(c, caption).await, "Xếp hạng — Tất cả");
-    // About every 15 s the next group's board replaces the current one.
+    // Each page of the board in turn, then the next group's board.
     assert!(
         eventually(
             c,
             "return document.getElementById('board-caption').textContent === 'Xếp hạng — Sở, ban, ngành' \
              && Array.from(document.querySelectorAll('#rows tr')).map(r => r.dataset.code).join() === 'SNV'",
-            Duration::from_secs(20)
+            Duration::from_secs(45)
         )
         .await,
         "the wall screen did not move on to the next board"
     );
+    let seen = js(c, "return Object.keys(window.__seen).length").await;
+    assert_eq!(seen, 79, "every unit of the first board was on the screen");
     assert_eq!(
         js(
             c,

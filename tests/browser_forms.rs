@@ -179,15 +179,7 @@ async fn an_organiser_corrects_a_day_and_it_shows_everywhere() {
         let (status, _) = app.post_report(code, &report("2025-10-06", c)).await;
         assert_eq!(status, 201);
     }
-    app.state
-        .store()
-        .upsert_admin_user(
-            "tran.thi.b",
-            &thidua::password::hash("mật khẩu Sở Nội vụ").unwrap(),
-            chrono::Utc::now(),
-        )
-        .await
-        .unwrap();
+    app.add_organizer("tran.thi.b", "mật khẩu Sở Nội vụ").await;
     let c = &browser.client;
 
     c.goto(&app.url("/admin")).await.unwrap();
@@ -265,13 +257,7 @@ async fn an_organiser_corrects_a_day_and_it_shows_everywhere() {
 
     // The public board has the corrected figures: STC now shares first place.
     let board = app.board("all", None).await;
-    let stc = board["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["unit"]["code"] == "STC")
-        .unwrap()
-        .clone();
+    let stc = support::entry(&board, "STC").clone();
     assert_eq!(stc["criteria"]["online_submission"]["numerator"], 10);
     assert_eq!(stc["score_bp"], 10000);
     assert_eq!(stc["rank"], 1);

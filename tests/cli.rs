@@ -50,7 +50,25 @@ fn init_is_idempotent_and_issues_tokens_once() {
     assert!(stdout(&first).contains("79 added"));
     let issued = tokens(&out);
     assert_eq!(issued.len(), 79);
-    assert!(issued.iter().all(|(_, t)| t.len() == 64));
+    // Codes a person can type: seven groups of four base32 symbols.
+    assert!(
+        issued
+            .iter()
+            .all(|(_, t)| t.len() == 34 && t.split('-').all(|g| g.len() == 4)),
+        "{issued:?}"
+    );
+    // Long work shows how far it is; off a terminal, as plain lines.
+    let progress = stderr(&first);
+    assert!(progress.contains("units import: 0/79"), "{progress}");
+    assert!(
+        progress.contains("units import: 79/79 done in"),
+        "{progress}"
+    );
+    assert!(
+        progress.contains("units tokens: 79/79 done in"),
+        "{progress}"
+    );
+    assert!(!progress.contains('\r'), "no redrawn bar off a terminal");
 
     let again = thidua(&db, &args);
     assert!(again.status.success(), "{}", stderr(&again));
@@ -58,8 +76,9 @@ fn init_is_idempotent_and_issues_tokens_once() {
     assert!(stdout(&again).contains("79 unchanged"));
     assert_eq!(tokens(&out).len(), 0, "no unit lacked a token");
 
-    // Rotating one unit's token.
+    // Rotating one unit's token, with its printable letter.
     let one = dir.path().join("one.csv");
+    let letters = dir.path().join("letters.html");
     let rotated = thidua(
         &db,
         &[
@@ -71,9 +90,24 @@ fn init_is_idempotent_and_issues_tokens_once() {
             "06040",
             "--out",
             one.to_str().unwrap(),
+            "--letters",
+            letters.to_str().unwrap(),
+            "--base-url",
+            "https://thidua.langson.gov.vn",
         ],
     );
     assert!(rotated.status.success(), "{}", stderr(&rotated));
+    let html = std::fs::read_to_string(&letters).unwrap();
+    assert_eq!(html.matches("<article class=\"letter\">").count(), 1);
+    assert!(
+        html.contains(
+            "https://thidua.langson.gov.vn/report?unit=06040&amp;competition=lang-son-2025"
+        ) || html.contains(
+            "https://thidua.langson.gov.vn/report?unit=06040&#38;competition=lang-son-2025"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<svg"));
     let one = tokens(&one);
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].0, "06040");
@@ -81,6 +115,7 @@ fn init_is_idempotent_and_issues_tokens_once() {
         one[0].1,
         issued.iter().find(|(c, _)| c == "06040").unwrap().1
     );
+    assert!(html.contains(&one[0].1), "the letter carries the new code");
     let unknown = thidua(
         &db,
         &[
@@ -116,6 +151,35 @@ fn init_is_idempotent_and_issues_tokens_once() {
     assert!(stdout(&import).contains("1 updated"), "{}", stderr(&import));
     let rebuild = thidua(&db, &["rebuild-ranking"]);
     assert!(rebuild.status.success(), "{}", stderr(&rebuild));
+    assert!(
+        stderr(&rebuild).contains("rebuild-ranking: 79/79 done in"),
+        "{}",
+        stderr(&rebuild)
+    );
+    let file = dir.path().join("ket-qua.json");
+    let export = thidua(
+        &db,
+        &[
+            "export",
+            "--competition",
+            "lang-son-2025",
+            "--format",
+            "json",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(export.status.success(), "{}", stderr(&export));
+    assert!(
+        stderr(&export).contains("export: started"),
+        "{}",
+        stderr(&export)
+    );
+    assert!(
+        stderr(&export).contains(" bytes in "),
+        "{}",
+        stderr(&export)
+    );
 }
 
 #[test]
@@ -187,27 +251,18 @@ fn changing_scoring_after_reports_needs_force() {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
         store
-            .save_report(
-                &thidua::store::NewReport {
-                    competition_id: record.id,
-                    unit_id: unit.id,
-                    unit_code: unit.code.clone(),
-                    day: chrono::NaiveDate::from_ymd_opt(2025, 10, 6).unwrap(),
-                    counters,
-                    note: None,
-                    actor_kind: "unit",
-                    actor: "06040".into(),
-                    reason: None,
-                    address: None,
-                    late: false,
-                    now: chrono::Utc::now(),
-                    idempotency: None,
-                },
-                |_| thidua::store::StoredResponse {
-                    status: 201,
-                    body: String::new(),
-                },
-            )
+            .save_report(&thidua::store::NewReport {
+                competition_id: record.id,
+                unit_id: unit.id,
+                unit_code: unit.code.clone(),
+                day: chrono::NaiveDate::from_ymd_opt(2025, 10, 6).unwrap(),
+                counters,
+                note: None,
+                writer: thidua::report::Writer::unit("06040", None),
+                late: false,
+                now: chrono::Utc::now(),
+                idempotency: None,
+            })
             .await
             .unwrap();
     });
@@ -263,4 +318,52 @@ fn organiser_passwords_come_from_stdin() {
     let o = thidua(&db, &["admin", "token", "nguyen.van.a"]);
     assert!(o.status.success());
     assert_eq!(stdout(&o).trim().len(), 64);
+}
+
+#[test]
+fn integration_tokens_are_issued_listed_and_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/t.db", dir.path().display());
+    let init = thidua(
+        &db,
+        &[
+            "init",
+            "--competition",
+            "data/lang-son-2025.toml",
+            "--units",
+            "data/lang-son-units.csv",
+        ],
+    );
+    assert!(init.status.success(), "{}", stderr(&init));
+    let slug = "lang-son-2025";
+    let o = thidua(
+        &db,
+        &[
+            "integration",
+            "token",
+            "--competition",
+            slug,
+            "Một cửa tỉnh",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The token alone on standard output, for scripts.
+    let token = stdout(&o).trim().to_string();
+    assert_eq!(token.len(), 64, "{token}");
+    let listed = thidua(&db, &["integration", "list", "--competition", slug]);
+    let line = stdout(&listed);
+    assert!(
+        line.contains("#1\tMột cửa tỉnh") && line.contains("live"),
+        "{line}"
+    );
+    let o = thidua(&db, &["integration", "revoke", "--competition", slug, "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listed = thidua(&db, &["integration", "list", "--competition", slug]);
+    assert!(stdout(&listed).contains("revoked"));
+    // Nothing left to revoke: a one-line failure.
+    let o = thidua(&db, &["integration", "revoke", "--competition", slug, "1"]);
+    assert!(!o.status.success());
+    assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
+    let o = thidua(&db, &["integration", "token", "--competition", "none", "x"]);
+    assert!(!o.status.success());
 }

@@ -30,15 +30,7 @@ fn assert_readable(page: &Page, heading: &str, back: &str) {
 async fn html_pages_answer_errors_with_a_page_and_the_api_with_json() {
     for backend in backends() {
         let app = spawn_app(backend).await;
-        app.state
-            .store()
-            .upsert_admin_user(
-                ADMIN,
-                &thidua::password::hash(PASSWORD).unwrap(),
-                chrono::Utc::now(),
-            )
-            .await
-            .unwrap();
+        app.add_organizer(ADMIN, PASSWORD).await;
         let web = Web::new(&app);
         assert_eq!(web.login_admin(ADMIN, PASSWORD).await.status, 303);
 
@@ -82,12 +74,8 @@ async fn html_pages_answer_errors_with_a_page_and_the_api_with_json() {
 
         // The API answers the same refusal in JSON.
         let api = app
-            .client
-            .post(app.url("/api/v1/admin/freeze?competition=khong-co"))
-            .bearer_auth(&app.admin_token)
-            .send()
-            .await
-            .unwrap();
+            .post_as_organizer("/api/v1/admin/freeze?competition=khong-co")
+            .await;
         assert_eq!(api.status(), 404);
         let content_type = api.headers()["content-type"].to_str().unwrap().to_owned();
         assert!(

@@ -189,6 +189,32 @@ async fn last_event_id_replays_a_missed_change_and_nothing_else() {
     assert!(check(&message, "lang-son-2025") > current);
 }
 
+/// A viewer moving from an instance further ahead is not sent back to an
+/// older board: older versions wait while the instance may catch up, and
+/// are announced after that (the ranking may have begun again).
+#[tokio::test]
+async fn a_viewer_from_further_ahead_is_not_sent_back_until_catch_up_ends() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    let (status, _) = app
+        .post_report("06040", &report("2025-10-06", counters(10, 9, 2, 2, 5, 5)))
+        .await;
+    assert_eq!(status, 201);
+    let current = version(&app).await;
+    app.state.boards().settled(&app.competition.slug).await;
+    let opened = std::time::Instant::now();
+    let mut ahead = Events::open(&app, Some(current + 1000)).await;
+    let message = ahead
+        .next(thidua::http::events::CATCH_UP + Duration::from_secs(3))
+        .await
+        .expect("the current version once catching up ends");
+    assert!(
+        opened.elapsed() >= thidua::http::events::CATCH_UP,
+        "held back for {:?}",
+        opened.elapsed()
+    );
+    assert_eq!(check(&message, "lang-son-2025"), current);
+}
+
 #[tokio::test]
 async fn a_change_between_page_render_and_connection_is_not_lost() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
@@ -197,12 +223,7 @@ async fn a_change_between_page_render_and_connection_is_not_lost() {
         .post_report("06040", &report("2025-10-06", counters(10, 9, 2, 2, 5, 5)))
         .await;
     assert_eq!(status, 201);
-    let response = app
-        .client
-        .get(app.url(&format!("/events?since={rendered}")))
-        .send()
-        .await
-        .unwrap();
+    let response = app.get(&format!("/events?since={rendered}")).await;
     let mut events = Events {
         body: Box::pin(response.bytes_stream()),
         buffer: String::new(),
@@ -217,12 +238,7 @@ async fn a_change_between_page_render_and_connection_is_not_lost() {
 #[tokio::test]
 async fn events_for_an_unknown_competition_are_a_404() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
-    let r = app
-        .client
-        .get(app.url("/events?competition=khong-co"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/events?competition=khong-co").await;
     assert_eq!(r.status(), 404);
 }
 
@@ -270,15 +286,7 @@ async fn a_report_posted_to_one_instance_reaches_viewers_of_another() {
 async fn open_streams_are_counted_as_viewers_in_metrics() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
     let _events = Events::open(&app, None).await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get("/metrics").await.text().await.unwrap();
     let viewers: f64 = metrics
         .lines()
         .find_map(|l| l.strip_prefix("thidua_sse_viewers "))

@@ -14,6 +14,13 @@ use support::*;
 
 const SLUG: &str = "lang-son-2025";
 
+/// Each criterion of the Lạng Sơn file: key, numerator, denominator.
+const LANG_SON_CRITERIA: [(&str, &str, &str); 3] = [
+    ("online_submission", "received_online", "received"),
+    ("online_payment", "paid_online", "fee_required"),
+    ("digital_signing", "results_signed", "results_issued"),
+];
+
 async fn seed(app: &TestApp) {
     for (code, c) in [
         ("06040", counters(100, 95, 40, 38, 80, 80)),
@@ -68,19 +75,62 @@ fn number(d: &Data) -> f64 {
     }
 }
 
-/// Rows of a board sheet keyed by unit code, and the header row.
+/// Rows of a board sheet keyed by unit code, and the column names: a
+/// header under a group header (a criterion) is named "group / header".
+/// The table ends at the first row without a unit code (the signature
+/// block follows it).
 fn board_rows(rows: &[Vec<Data>]) -> (Vec<String>, HashMap<String, Vec<Data>>) {
     let header_at = rows
         .iter()
         .position(|r| r.iter().any(|c| text(c) == "Mã đơn vị"))
         .expect("header row");
-    let header: Vec<String> = rows[header_at].iter().map(text).collect();
+    let top: Vec<String> = rows[header_at].iter().map(text).collect();
+    let sub: Vec<String> = rows[header_at + 1].iter().map(text).collect();
+    let grouped = sub.iter().any(|h| !h.is_empty());
+    let mut header = Vec::new();
+    let mut group = String::new();
+    for (i, t) in top.iter().enumerate() {
+        if !t.is_empty() {
+            group = t.clone();
+        }
+        let below = sub.get(i).cloned().unwrap_or_default();
+        header.push(if grouped && !below.is_empty() {
+            format!("{group} / {below}")
+        } else {
+            t.clone()
+        });
+    }
     let code = header.iter().position(|h| h == "Mã đơn vị").unwrap();
-    let by_code = rows[header_at + 1..]
+    let first = header_at + if grouped { 2 } else { 1 };
+    let by_code = rows[first..]
         .iter()
+        .take_while(|r| r.get(code).is_some_and(|c| !text(c).is_empty()))
         .map(|r| (text(&r[code]), r.clone()))
         .collect();
     (header, by_code)
+}
+
+/// The label of a counter of the Lạng Sơn competition.
+fn counter_label(key: &str) -> String {
+    let competition = thidua::competition::Competition::parse(LANG_SON).unwrap();
+    competition
+        .counters
+        .iter()
+        .find(|c| c.key == key)
+        .map(|c| c.label.clone())
+        .unwrap()
+}
+
+/// The texts above a sheet's table: the document's heading.
+fn heading(rows: &[Vec<Data>]) -> Vec<String> {
+    rows.iter()
+        .take_while(|r| {
+            !r.iter()
+                .any(|c| text(c) == "Mã đơn vị" || text(c) == "Bảng xếp hạng")
+        })
+        .flat_map(|r| r.iter().map(text))
+        .filter(|t| !t.trim().is_empty())
+        .collect()
 }
 
 fn assert_sheet_matches(bytes: &[u8], sheet_name: &str, board: &Value) {
@@ -118,17 +168,21 @@ fn assert_sheet_matches(bytes: &[u8], sheet_name: &str, board: &Value) {
             let key = c["key"].as_str().unwrap();
             let label = c["label"].as_str().unwrap();
             let view = &e["criteria"][key];
-            let rate = &row[col(&format!("{label} — tỷ lệ"))];
+            let criterion = LANG_SON_CRITERIA
+                .iter()
+                .find(|(k, _, _)| *k == key)
+                .unwrap();
+            let rate = &row[col(&format!("{label} / Tỷ lệ"))];
             match view["rate_bp"].as_f64() {
                 Some(bp) => assert!((number(rate) - bp / 10000.0).abs() < 1e-12, "{code} {key}"),
                 None => assert_eq!(rate, &Data::Empty, "{code} {key}"),
             }
             assert_eq!(
-                number(&row[col(&format!("{label} — tử số"))]),
+                number(&row[col(&format!("{label} / {}", counter_label(criterion.1)))]),
                 view["numerator"].as_f64().unwrap()
             );
             assert_eq!(
-                number(&row[col(&format!("{label} — mẫu số"))]),
+                number(&row[col(&format!("{label} / {}", counter_label(criterion.2)))]),
                 view["denominator"].as_f64().unwrap()
             );
         }
@@ -176,18 +230,42 @@ async fn the_xlsx_export_equals_the_leaderboard() {
         ] {
             let api = app.board(board, None).await;
             assert_sheet_matches(&bytes, name, &api);
-            let top: Vec<String> = sheet(&bytes, name)
-                .iter()
-                .take(5)
-                .map(|r| text(&r[0]))
-                .collect();
-            assert_eq!(top[0], "Sở Nội vụ tỉnh Lạng Sơn");
-            assert!(top[2].contains("06/10/2025") && top[2].contains("10/10/2025"));
-            assert_eq!(top[3], "TẠM TÍNH");
-            assert!(
-                top[4].starts_with("Xuất lúc 10:00 ngày 06/10/2025"),
+            let top = heading(&sheet(&bytes, name));
+            // The issuer beside the national heading, the place and date,
+            // the dates of the week, the status and the time of the export.
+            assert_eq!(
+                top[..4],
+                [
+                    "UBND TỈNH LẠNG SƠN",
+                    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                    "SỞ NỘI VỤ",
+                    "Độc lập - Tự do - Hạnh phúc"
+                ],
                 "{top:?}"
             );
+            let has = |line: &str| top.iter().any(|t| t == line);
+            assert!(has("Lạng Sơn, ngày 06 tháng 10 năm 2025"), "{top:?}");
+            assert!(
+                top.iter()
+                    .any(|t| t.contains("06/10/2025") && t.contains("10/10/2025"))
+            );
+            assert!(has("TẠM TÍNH") && !has("KẾT QUẢ CHÍNH THỨC"), "{top:?}");
+            assert!(
+                top.iter()
+                    .any(|t| t.starts_with("Xuất lúc 10:00 ngày 06/10/2025")),
+                "{top:?}"
+            );
+            // The signer's block under the table.
+            let cells: Vec<String> = sheet(&bytes, name).iter().flatten().map(text).collect();
+            for line in [
+                "Nơi nhận:",
+                "- Lưu: VT, CCVC&TĐKT.",
+                "KT. GIÁM ĐỐC",
+                "PHÓ GIÁM ĐỐC",
+                "Nguyễn Văn A",
+            ] {
+                assert!(cells.iter().any(|c| c == line), "{name}: no {line:?}");
+            }
         }
         // Shared rank for equal figures.
         let all = app.board("all", None).await;
@@ -211,13 +289,7 @@ async fn the_xlsx_export_equals_the_leaderboard() {
 
         // Final: the stored standings, marked official.
         let (status, body) = {
-            let r = app
-                .client
-                .post(app.url("/api/v1/admin/finalize"))
-                .bearer_auth(&app.admin_token)
-                .send()
-                .await
-                .unwrap();
+            let r = app.post_as_organizer("/api/v1/admin/finalize").await;
             (r.status().as_u16(), r.text().await.unwrap())
         };
         assert!(status == 200 || status == 201, "{status} {body}");
@@ -227,7 +299,9 @@ async fn the_xlsx_export_equals_the_leaderboard() {
         let final_all = app.board("all", None).await;
         assert_eq!(final_all["competition"]["status"], "final");
         assert_sheet_matches(&bytes, "Tất cả", &final_all);
-        assert_eq!(text(&sheet(&bytes, "Tất cả")[3][0]), "KẾT QUẢ CHÍNH THỨC");
+        let top = heading(&sheet(&bytes, "Tất cả"));
+        assert!(top.contains(&"KẾT QUẢ CHÍNH THỨC".to_string()), "{top:?}");
+        assert!(!top.contains(&"TẠM TÍNH".to_string()), "{top:?}");
     }
 }
 
@@ -255,10 +329,11 @@ async fn corrections_are_listed_in_their_sheet() {
 }
 
 #[tokio::test]
-async fn the_csv_export_has_a_bom_and_every_unit_on_every_board() {
+async fn the_english_csv_has_a_bom_and_every_unit_on_every_board() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
     seed(&app).await;
-    let (status, headers, bytes) = download(&app, "/api/v1/admin/export?format=csv").await;
+    let (status, headers, bytes) =
+        download(&app, "/api/v1/admin/export?format=csv&locale=en").await;
     assert_eq!(status, 200);
     assert!(headers["content-type"].starts_with("text/csv"));
     assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
@@ -268,7 +343,7 @@ async fn the_csv_export_has_a_bom_and_every_unit_on_every_board() {
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     let col = |n: &str| header.iter().position(|h| h == n).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    let selected = app.state.competition(Some(SLUG)).unwrap();
+    let selected = app.state.catalog().competition(Some(SLUG)).unwrap();
     let active = selected.active_units().count();
     // Every unit on "all" and on its group's board.
     assert_eq!(rows.len(), 2 * active);
@@ -293,6 +368,81 @@ async fn the_csv_export_has_a_bom_and_every_unit_on_every_board() {
     }
 }
 
+/// The default CSV is for a spreadsheet with Vietnamese regional settings:
+/// fields separated by `;`, decimal commas, Vietnamese headers and words.
+#[tokio::test]
+async fn the_vietnamese_csv_opens_with_decimal_commas_and_vietnamese_headers() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    seed(&app).await;
+    let (status, headers, bytes) = download(&app, "/api/v1/admin/export?format=csv").await;
+    assert_eq!(status, 200);
+    assert!(headers["content-type"].starts_with("text/csv"));
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |n: &str| {
+        header
+            .iter()
+            .position(|h| h == n)
+            .unwrap_or_else(|| panic!("no {n:?} in {header:?}"))
+    };
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let selected = app.state.catalog().competition(Some(SLUG)).unwrap();
+    assert_eq!(rows.len(), 2 * selected.active_units().count());
+    let rate = "Tỷ lệ hồ sơ nộp trực tuyến - Tỷ lệ (%)";
+    let online = format!(
+        "Tỷ lệ hồ sơ nộp trực tuyến - {}",
+        counter_label("received_online")
+    );
+    for (board, name) in [
+        ("all", "Tất cả"),
+        ("so-nganh", "Sở, ban, ngành"),
+        ("xa-phuong", "UBND xã, phường"),
+    ] {
+        let api = app.board(board, None).await;
+        for e in api["entries"].as_array().unwrap() {
+            let row = rows
+                .iter()
+                .find(|r| {
+                    &r[col("Bảng xếp hạng")] == name && r[col("Mã đơn vị")] == e["unit"]["code"]
+                })
+                .unwrap();
+            assert_eq!(row[col("Hạng")], e["rank"].to_string());
+            assert_eq!(row[col("Tình trạng")], *"Tạm tính");
+            let bp = e["score_bp"].as_u64().unwrap();
+            assert_eq!(row[col("Điểm")], format!("{},{:02}", bp / 100, bp % 100));
+            let view = &e["criteria"]["online_submission"];
+            let bp = view["rate_bp"].as_u64().unwrap();
+            assert_eq!(row[col(rate)], format!("{},{:02}", bp / 100, bp % 100));
+            assert_eq!(row[col(&online)], view["numerator"].to_string());
+            assert_eq!(row[col("Tên đơn vị")], e["unit"]["name"]);
+        }
+        for u in api["unranked"].as_array().unwrap() {
+            let row = rows
+                .iter()
+                .find(|r| {
+                    &r[col("Bảng xếp hạng")] == name && r[col("Mã đơn vị")] == u["unit"]["code"]
+                })
+                .unwrap();
+            assert_eq!(row[col("Hạng")], *"");
+            assert!(!row[col("Ghi chú")].is_empty());
+        }
+    }
+    // The shared rank and a reason in words, not keys.
+    assert!(
+        rows.iter()
+            .any(|r| &r[col("Ghi chú")] == "Không phát sinh hồ sơ")
+    );
+    assert!(!text.contains("no_dossiers") && !text.contains("provisional"));
+    let (status, _, body) = download(&app, "/api/v1/admin/export?format=csv&locale=fr").await;
+    assert_eq!(status, 422);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert!(body["error"]["fields"]["locale"].is_string());
+}
+
 #[tokio::test]
 async fn the_json_export_holds_every_board() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
@@ -314,7 +464,7 @@ async fn the_json_export_holds_every_board() {
 #[tokio::test]
 async fn supplied_text_never_becomes_a_formula_or_markup() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
-    let selected = app.state.competition(Some(SLUG)).unwrap();
+    let selected = app.state.catalog().competition(Some(SLUG)).unwrap();
     let csv =
         "code,name,group\nX1,\"=HYPERLINK(\"\"x\"\")\",xa-phuong\nX2,<b>in đậm</b>,xa-phuong\n";
     let rows = thidua::units::parse_csv(csv, &selected.record.competition).unwrap();
@@ -323,7 +473,7 @@ async fn supplied_text_never_becomes_a_formula_or_markup() {
         .import_units(selected.record.id, &rows, app.state.now())
         .await
         .unwrap();
-    app.state.reload().await.unwrap();
+    app.state.catalog().reload().await.unwrap();
 
     let (_, _, bytes) = download(&app, "/api/v1/admin/export?format=xlsx").await;
     let rows = sheet(&bytes, "Tất cả");
@@ -371,7 +521,26 @@ async fn the_printable_ranking_is_an_a4_page_with_the_organiser() {
     assert!(html.contains("Sở Nội vụ tỉnh Lạng Sơn"));
     assert!(html.contains("TẠM TÍNH"));
     assert!(html.contains("Xã Thất Khê"));
-    assert!(html.contains("Ngày 06 tháng 10 năm 2025"));
+    // The administrative document: issuer, national heading, place and
+    // date, and the signer's block with Nơi nhận.
+    for line in [
+        "UBND TỈNH LẠNG SƠN",
+        "SỞ NỘI VỤ",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Lạng Sơn, ngày 06 tháng 10 năm 2025",
+        "Nơi nhận:",
+        "KT. GIÁM ĐỐC",
+        "PHÓ GIÁM ĐỐC",
+        "Nguyễn Văn A",
+    ] {
+        assert!(html.contains(line), "no {line:?}");
+    }
+    // The last board's last rows (at most three) go with the signature.
+    let last = app.board("xa-phuong", None).await;
+    let ranked = last["entries"].as_array().unwrap().len();
+    assert!(ranked > 0);
+    assert_eq!(html.matches("class=\"closing\"").count(), ranked.min(3));
     assert!(!html.contains("{{"));
 }
 
@@ -383,7 +552,7 @@ async fn exports_are_for_organisers_only() {
         "/admin/print",
         "/api/v1/admin/import-template?group=xa-phuong&day=2025-10-06",
     ] {
-        let r = app.client.get(app.url(path)).send().await.unwrap();
+        let r = app.get(path).await;
         assert_eq!(r.status(), 401, "{path}");
         let r = app
             .client
@@ -394,7 +563,7 @@ async fn exports_are_for_organisers_only() {
             .unwrap();
         assert_eq!(r.status(), 403, "{path}");
     }
-    let (status, _, body) = download(&app, "/api/v1/admin/export?format=pdf").await;
+    let (status, _, body) = download(&app, "/api/v1/admin/export?format=docx").await;
     assert_eq!(status, 422);
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert!(body["error"]["fields"]["format"].is_string());
@@ -407,7 +576,7 @@ async fn the_command_line_export_writes_the_same_files() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
     seed(&app).await;
     let dir = tempfile::tempdir().unwrap();
-    for format in ["csv", "xlsx", "json"] {
+    for format in ["csv", "xlsx", "json", "pdf"] {
         let out = dir.path().join(format!("ket-qua.{format}"));
         let status = std::process::Command::new(env!("CARGO_BIN_EXE_thidua"))
             .env_remove("THIDUA_REDIS_URL")
@@ -429,6 +598,17 @@ async fn the_command_line_export_writes_the_same_files() {
                 assert!(String::from_utf8(bytes).unwrap().contains("Xã Thất Khê"));
             }
             "xlsx" => assert_sheet_matches(&bytes, "Tất cả", &app.board("all", None).await),
+            "pdf" => {
+                let (_, _, served) = download(&app, "/api/v1/admin/export?format=pdf").await;
+                assert!(bytes.starts_with(b"%PDF-"));
+                // The same document as served (but for its creation time).
+                assert!(
+                    bytes.len().abs_diff(served.len()) < 64,
+                    "{} vs {}",
+                    bytes.len(),
+                    served.len()
+                );
+            }
             _ => {
                 let body: Value = serde_json::from_slice(&bytes).unwrap();
                 assert_eq!(
@@ -440,8 +620,8 @@ async fn the_command_line_export_writes_the_same_files() {
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_thidua"))
         .args(["--database-url", &app.database_url])
-        .args(["export", "--competition", SLUG, "--format", "pdf", "--out"])
-        .arg(dir.path().join("x.pdf"))
+        .args(["export", "--competition", SLUG, "--format", "docx", "--out"])
+        .arg(dir.path().join("x.docx"))
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -46,7 +46,7 @@ async fn a_file_with_bad_lines_is_refused_whole() {
              06040,2025-10-06,10,9,4,4,8,8\n\
              NOPE,2025-10-06,10,9,4,4,8,8\n\
              SNV,2025-10-06,10,11,4,4,8,8\n\
-             STC,06/10/2025,10,9,4,4,8,8\n\
+             STC,2025/10/06,10,9,4,4,8,8\n\
              SXD,2025-10-06,10,-1,4,abc,8,8\n\
              \n\
              SYT,2025-10-06,10,9,4,4,8,9\n\
@@ -210,8 +210,14 @@ async fn refusals_are_clear_and_change_nothing() {
     assert_eq!(app.revision_count().await, 0);
 
     // Final: 409 for the whole file.
-    let selected = app.state.competition(Some("lang-son-2025")).unwrap();
-    thidua::lifecycle::finalize(&app.state, &selected, "ban-to-chuc")
+    let selected = app
+        .state
+        .catalog()
+        .competition(Some("lang-son-2025"))
+        .unwrap();
+    app.state
+        .lifecycle()
+        .finalize(&selected, "ban-to-chuc")
         .await
         .unwrap();
     let (status, body) = upload(&app, "?reason=x", good, &app.admin_token).await;
@@ -233,29 +239,43 @@ async fn the_xlsx_template_round_trips() {
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.unwrap().to_vec();
     let mut book = Xlsx::new(Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["Số liệu", "Hướng dẫn"]);
     let range = book.worksheet_range_at(0).unwrap().unwrap();
     let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
-    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
-    assert_eq!(&header[..3], ["unit_code", "unit_name", "day"]);
-    let selected = app.state.competition(Some("lang-son-2025")).unwrap();
+    // Keys in the first (hidden) row for machines, Vietnamese for people.
+    let keys: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(&keys[..4], ["unit_code", "unit_name", "day", "received"]);
+    let header: Vec<String> = rows[1].iter().map(|c| c.to_string()).collect();
+    assert_eq!(&header[..3], ["Mã đơn vị", "Tên đơn vị", "Ngày"]);
+    assert_eq!(header[3], "Tổng số hồ sơ tiếp nhận");
+    assert_eq!(header.last().unwrap(), "Ghi chú");
+    let selected = app
+        .state
+        .catalog()
+        .competition(Some("lang-son-2025"))
+        .unwrap();
     let so_nganh: Vec<_> = selected
         .active_units()
         .filter(|u| u.group == "so-nganh")
         .collect();
-    assert_eq!(rows.len() - 1, so_nganh.len());
-    assert_eq!(rows[1][0].to_string(), so_nganh[0].code);
-    assert_eq!(rows[1][1].to_string(), so_nganh[0].name);
-    assert_eq!(rows[1][2], Data::String("2025-10-06".into()));
+    assert_eq!(rows.len() - 2, so_nganh.len());
+    assert_eq!(rows[2][0].to_string(), so_nganh[0].code);
+    assert_eq!(rows[2][1].to_string(), so_nganh[0].name);
+    assert_eq!(rows[2][2], Data::String("06/10/2025".into()));
 
-    // Fill it in as Excel would: numbers as numbers, one day typed as a date.
+    // Fill in three units as Excel would — numbers as numbers, one day
+    // typed as a date, one figure with a thousands dot — and leave every
+    // other pre-filled unit blank.
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let ws = workbook.add_worksheet();
-    for (c, h) in header.iter().enumerate() {
-        ws.write_string(0, c as u16, h).unwrap();
+    for (r, row) in rows[..2].iter().enumerate() {
+        for (c, h) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, h.to_string()).unwrap();
+        }
     }
     let date_format = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
-    for (i, row) in rows[1..].iter().enumerate() {
-        let r = 1 + i as u32;
+    for (i, row) in rows[2..].iter().enumerate() {
+        let r = 2 + i as u32;
         ws.write_string(r, 0, row[0].to_string()).unwrap();
         ws.write_string(r, 1, row[1].to_string()).unwrap();
         if i == 0 {
@@ -263,10 +283,17 @@ async fn the_xlsx_template_round_trips() {
             ws.write_datetime_with_format(r, 2, &date, &date_format)
                 .unwrap();
         } else {
-            ws.write_string(r, 2, "2025-10-06").unwrap();
+            ws.write_string(r, 2, row[2].to_string()).unwrap();
         }
-        for (c, v) in [10.0, 9.0, 4.0, 4.0, 8.0, 8.0].iter().enumerate() {
-            ws.write_number(r, 3 + c as u16, *v).unwrap();
+        if i < 3 {
+            if i == 2 {
+                ws.write_string(r, 3, "1.200").unwrap();
+            } else {
+                ws.write_number(r, 3, 10.0).unwrap();
+            }
+            for (c, v) in [9.0, 4.0, 4.0, 8.0, 8.0].iter().enumerate() {
+                ws.write_number(r, 4 + c as u16, *v).unwrap();
+            }
         }
     }
     let filled = workbook.save_to_buffer().unwrap();
@@ -285,8 +312,13 @@ async fn the_xlsx_template_round_trips() {
     let status = r.status().as_u16();
     let body: Value = r.json().await.unwrap();
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["imported"]["created"], so_nganh.len());
-    assert_eq!(app.revision_count().await as usize, so_nganh.len());
+    assert_eq!(body["imported"]["created"], 3);
+    assert_eq!(app.revision_count().await, 3);
+    let third = app
+        .get_json(&format!("/api/v1/units/{}", so_nganh[2].code))
+        .await
+        .1;
+    assert!(third.to_string().contains("1200"), "{third}");
 
     // An unknown group or a day outside the competition.
     for query in [
@@ -352,6 +384,11 @@ async fn the_command_line_import_is_all_or_nothing_too() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 lines imported"));
+    let progress = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        progress.contains("reports import: 2/2 done in"),
+        "{progress}"
+    );
     assert_eq!(
         count(
             &app,
@@ -363,9 +400,53 @@ async fn the_command_line_import_is_all_or_nothing_too() {
 }
 
 #[tokio::test]
+async fn files_people_write_are_read_as_they_wrote_them() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    // Vietnamese headers, days as dd/mm/yyyy, thousands with dots, unit
+    // codes in lowercase, pre-filled units without figures.
+    let file =
+        "\u{feff}Mã đơn vị,Tên đơn vị,Ngày,Tổng số hồ sơ tiếp nhận,Số hồ sơ tiếp nhận trực tuyến,\
+\"Số hồ sơ phải nộp phí, lệ phí\",Số hồ sơ thanh toán trực tuyến,Số kết quả TTHC trả trong ngày,\
+Số kết quả TTHC được ký số,Ghi chú
+snv,Sở Nội vụ,06/10/2025,1.200,1.100,4,4,8,8,
+STC,Sở Tài chính,06/10/2025,,,,,,,
+SXD,Sở Xây dựng,06/10/2025,,,,,,,
+";
+    let (status, body) = upload(
+        &app,
+        "?reason=gi%E1%BA%A5y",
+        file.as_bytes().to_vec(),
+        &app.admin_token,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["imported"]["lines"], 1, "blank rows are skipped");
+    let board = app.board("so-nganh", None).await;
+    let snv = support::entry(&board, "SNV");
+    assert_eq!(snv["criteria"]["online_submission"]["numerator"], 1100);
+    // A row with some figures but not all is still refused, by its line.
+    let partial = "unit_code,day,received,received_online,fee_required,paid_online,results_issued,results_signed
+STC,2025-10-06,5,,,,,
+";
+    let (status, body) = upload(
+        &app,
+        "?reason=x",
+        partial.as_bytes().to_vec(),
+        &app.admin_token,
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["fields"]["line.2"].is_string(), "{body}");
+}
+
+#[tokio::test]
 async fn a_file_larger_than_a_report_body_is_accepted() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
-    let selected = app.state.competition(Some("lang-son-2025")).unwrap();
+    let selected = app
+        .state
+        .catalog()
+        .competition(Some("lang-son-2025"))
+        .unwrap();
     let note = "Số liệu tổng hợp từ báo cáo giấy của đơn vị. ".repeat(18);
     let mut file = format!("{HEADER},note\n");
     for unit in selected.active_units() {

@@ -13,13 +13,16 @@ fn good() -> Value {
     report("2025-10-06", counters(10, 9, 4, 3, 8, 8))
 }
 
+/// Sends `request` and checks it is refused with `status` and `code`, with a
+/// message, and that no revision was written.
 async fn assert_refused(
     app: &support::TestApp,
-    response: reqwest::Response,
+    request: reqwest::RequestBuilder,
     status: u16,
     code: &str,
 ) -> Value {
     let before = app.revision_count().await;
+    let response = request.send().await.unwrap();
     let got = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     assert_eq!(got, status, "{body}");
@@ -41,21 +44,10 @@ async fn refusals_write_nothing() {
     let c = &app.client;
 
     // 401: no credentials, unknown token, wrong scheme.
+    assert_refused(&app, c.post(&url).json(&good()), 401, "unauthorized").await;
     assert_refused(
         &app,
-        c.post(&url).json(&good()).send().await.unwrap(),
-        401,
-        "unauthorized",
-    )
-    .await;
-    assert_refused(
-        &app,
-        c.post(&url)
-            .bearer_auth("nope")
-            .json(&good())
-            .send()
-            .await
-            .unwrap(),
+        c.post(&url).bearer_auth("nope").json(&good()),
         401,
         "unauthorized",
     )
@@ -64,10 +56,7 @@ async fn refusals_write_nothing() {
         &app,
         c.post(&url)
             .header("authorization", format!("Basic {token}"))
-            .json(&good())
-            .send()
-            .await
-            .unwrap(),
+            .json(&good()),
         401,
         "unauthorized",
     )
@@ -78,10 +67,7 @@ async fn refusals_write_nothing() {
         c.post(&url)
             .bearer_auth(&token)
             .header("content-type", "text/plain")
-            .body(good().to_string())
-            .send()
-            .await
-            .unwrap(),
+            .body(good().to_string()),
         415,
         "unsupported_media_type",
     )
@@ -91,12 +77,7 @@ async fn refusals_write_nothing() {
     huge["note"] = json!("x".repeat(70 * 1024));
     assert_refused(
         &app,
-        c.post(&url)
-            .bearer_auth(&token)
-            .json(&huge)
-            .send()
-            .await
-            .unwrap(),
+        c.post(&url).bearer_auth(&token).json(&huge),
         413,
         "payload_too_large",
     )
@@ -112,10 +93,7 @@ async fn refusals_write_nothing() {
             c.post(&url)
                 .bearer_auth(&token)
                 .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap(),
+                .body(body),
             400,
             "bad_request",
         )
@@ -176,13 +154,7 @@ async fn refusals_write_nothing() {
         ),
     ];
     for (body, field) in cases {
-        let r = c
-            .post(&url)
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = c.post(&url).bearer_auth(&token).json(&body);
         let err = assert_refused(&app, r, 422, "validation").await;
         assert!(err["error"]["fields"][field].is_string(), "{field}: {err}");
     }
@@ -190,10 +162,7 @@ async fn refusals_write_nothing() {
     let r = c
         .post(&url)
         .bearer_auth(&token)
-        .json(&report("2025-10-06", counters(10, 11, 4, 3, 8, 8)))
-        .send()
-        .await
-        .unwrap();
+        .json(&report("2025-10-06", counters(10, 11, 4, 3, 8, 8)));
     let err = assert_refused(&app, r, 422, "validation").await;
     assert_eq!(
         err["error"]["fields"]["counters.received_online"],
@@ -202,10 +171,7 @@ async fn refusals_write_nothing() {
     // 403: an organiser token where a unit's is needed.
     let r = c
         .get(app.url("/api/v1/reports"))
-        .bearer_auth(&app.admin_token)
-        .send()
-        .await
-        .unwrap();
+        .bearer_auth(&app.admin_token);
     assert_refused(&app, r, 403, "forbidden").await;
     assert_eq!(app.revision_count().await, 0);
 }
@@ -246,11 +212,13 @@ async fn deadlines_final_and_organiser_entries() {
     assert_eq!(ok["revision"], 2);
     let log = app.state.store().audit_log(1, "nhầm", 10).await.unwrap();
     assert_eq!(log.len(), 1);
-    assert_eq!(log[0].action, "report.correct");
+    assert_eq!(log[0].action_name, "report.correct");
     // After finalize nobody writes: 409 competition_final.
-    let selected = app.state.competition(None).unwrap();
+    let selected = app.state.catalog().competition(None).unwrap();
     assert!(
-        thidua::lifecycle::finalize(&app.state, &selected, "test")
+        app.state
+            .lifecycle()
+            .finalize(&selected, "test")
             .await
             .unwrap()
     );

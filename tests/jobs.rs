@@ -105,7 +105,7 @@ async fn a_day_closes_at_its_deadline() {
         assert!(report.failed.is_empty(), "{report:?}");
         // One snapshot per board: all, so-nganh, xa-phuong.
         assert_eq!(snapshots(&app, "2025-10-06").await, 3);
-        let selected = app.state.competition(Some(SLUG)).unwrap();
+        let selected = app.state.catalog().competition(Some(SLUG)).unwrap();
         let closings = app
             .state
             .store()
@@ -123,12 +123,7 @@ async fn a_day_closes_at_its_deadline() {
 
         // The snapshot feeds rank changes: the board now compares with it.
         let board = app.board("all", None).await;
-        let thatkhe = board["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["unit"]["code"] == "06040")
-            .unwrap();
+        let thatkhe = support::entry(&board, "06040");
         assert_eq!(thatkhe["rank_change"], 0, "{thatkhe}");
         // The snapshot holds the ranks as they were.
         let body: String = sqlx::query(
@@ -171,7 +166,7 @@ async fn a_report_after_the_deadline_is_late() {
         // The close runs after it (a catch-up): SXD is late, not missing.
         let report = jobs::run_due(&app.state).await;
         assert!(report.ran.contains(&format!("close:{SLUG}:2025-10-06")));
-        let selected = app.state.competition(Some(SLUG)).unwrap();
+        let selected = app.state.catalog().competition(Some(SLUG)).unwrap();
         let closing = app
             .state
             .store()
@@ -306,7 +301,7 @@ async fn the_reminder_lists_missing_units_and_reaches_the_webhook() {
 
     assert_eq!(hook_state.calls.load(Ordering::SeqCst), 2);
     let body = hook_state.bodies.lock().unwrap()[1].clone();
-    let selected = app.state.competition(Some(SLUG)).unwrap();
+    let selected = app.state.catalog().competition(Some(SLUG)).unwrap();
     let active = selected.active_units().count();
     assert_eq!(body["day"], "2025-10-06");
     assert_eq!(body["count"], active - 3);
@@ -383,7 +378,7 @@ async fn freeze_and_finalize_happen_on_time_once() {
                 format!("finalize:{SLUG}")
             ]
         );
-        let selected = app.state.competition(Some(SLUG)).unwrap();
+        let selected = app.state.catalog().competition(Some(SLUG)).unwrap();
         assert!(selected.record.is_final());
         assert_eq!(
             app.board("all", None).await["competition"]["status"],
@@ -392,12 +387,21 @@ async fn freeze_and_finalize_happen_on_time_once() {
         assert_eq!(audits(&app, "competition.finalize").await, 1);
 
         // Re-opened by the organiser: the job does not finalize it again.
-        thidua::lifecycle::reopen(&app.state, &selected, "ban-to-chuc", "Sửa số liệu")
+        app.state
+            .lifecycle()
+            .reopen(&selected, "ban-to-chuc", "Sửa số liệu")
             .await
             .unwrap();
         app.clock.set(at("2025-10-11T10:00:00+07:00"));
         assert!(jobs::run_due(&app.state).await.ran.is_empty());
-        assert!(!app.state.competition(Some(SLUG)).unwrap().record.is_final());
+        assert!(
+            !app.state
+                .catalog()
+                .competition(Some(SLUG))
+                .unwrap()
+                .record
+                .is_final()
+        );
     }
 }
 
@@ -415,15 +419,7 @@ async fn reconciliation_counts_drift_once_per_slot() {
         .advance(chrono::Duration::minutes(jobs::RECONCILE_MINUTES));
     assert_eq!(jobs::reconcile(&fresh).await.unwrap(), Some(0));
 
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains("thidua_reconcile_drift_total"),
         "{metrics}"

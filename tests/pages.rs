@@ -93,24 +93,28 @@ async fn ranked_units_on(backend: (Db, Rank)) {
 #[tokio::test]
 async fn frozen_and_final_boards_are_marked() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
-    let selected = app.state.competition(None).unwrap();
+    let selected = app.state.catalog().competition(None).unwrap();
     assert!(
-        thidua::lifecycle::freeze_now(&app.state, &selected, "test")
+        app.state
+            .lifecycle()
+            .freeze_now(&selected, "test")
             .await
             .unwrap()
     );
-    app.state.reload().await.unwrap();
+    app.state.catalog().reload().await.unwrap();
     let (_, html) = page(&app, "/", None).await;
     assert!(html.contains("Đã đóng băng"), "frozen mark");
     assert!(!html.contains("Kết quả chính thức"));
 
-    let selected = app.state.competition(None).unwrap();
+    let selected = app.state.catalog().competition(None).unwrap();
     assert!(
-        thidua::lifecycle::finalize(&app.state, &selected, "test")
+        app.state
+            .lifecycle()
+            .finalize(&selected, "test")
             .await
             .unwrap()
     );
-    app.state.reload().await.unwrap();
+    app.state.catalog().reload().await.unwrap();
     let (_, html) = page(&app, "/", None).await;
     assert!(html.contains("Kết quả chính thức"), "final mark");
     let (_, en) = page(&app, "/?lang=en", None).await;
@@ -120,7 +124,7 @@ async fn frozen_and_final_boards_are_marked() {
 #[tokio::test]
 async fn user_supplied_names_are_escaped() {
     let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
-    let selected = app.state.competition(None).unwrap();
+    let selected = app.state.catalog().competition(None).unwrap();
     let hostile = r#"<script>alert("x")</script> & 'Xã'"#;
     app.state
         .store()
@@ -137,7 +141,7 @@ async fn user_supplied_names_are_escaped() {
         )
         .await
         .unwrap();
-    app.state.reload().await.unwrap();
+    app.state.catalog().reload().await.unwrap();
     for path in ["/", "/units/EVIL"] {
         let (status, html) = page(&app, path, None).await;
         assert_eq!(status, 200, "{path}");
@@ -203,7 +207,7 @@ async fn assets_are_fingerprinted_and_cached_for_a_year() {
         "{urls:?}"
     );
     for url in urls {
-        let r = app.client.get(app.url(&url)).send().await.unwrap();
+        let r = app.get(&url).await;
         assert_eq!(r.status(), 200, "{url}");
         assert_eq!(
             r.headers()["cache-control"],
@@ -218,12 +222,251 @@ async fn assets_are_fingerprinted_and_cached_for_a_year() {
         assert!(!r.text().await.unwrap().is_empty());
     }
     // Another build's URL still works, but must not be cached as if final.
-    let r = app
-        .client
-        .get(app.url("/static/app.0000000000000000.css"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/static/app.0000000000000000.css").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-cache");
+}
+
+/// A competition of 250 units, three of them ranked.
+async fn many_units() -> TestApp {
+    let mut units = String::from("code,name,group\n");
+    for i in 0..250 {
+        units.push_str(&format!("M{i:03},Xã Thử Nghiệm {i},xa-phuong\n"));
+    }
+    let app = support::spawn_app_full(
+        (Db::Sqlite, Rank::Memory),
+        support::LANG_SON,
+        &units,
+        support::first_morning(),
+    )
+    .await;
+    for (code, online) in [("M007", 90), ("M123", 80), ("M200", 70)] {
+        let (status, body) = app
+            .post_report(
+                code,
+                &report("2025-10-06", counters(100, online, 0, 0, 10, 10)),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    app.settle().await;
+    app
+}
+
+#[tokio::test]
+async fn a_big_board_is_paged_searched_and_finds_a_unit_without_script() {
+    let app = many_units().await;
+    let (status, first) = page(&app, "/", None).await;
+    assert_eq!(status, 200);
+    assert!(first.contains("Đơn vị 1–50 trên 250"), "{first}");
+    assert!(
+        first.contains(r#"rel="next" href="/?board=all&amp;offset=50""#)
+            || first.contains(r#"rel="next" href="/?board=all&#38;offset=50""#),
+        "a link to the next page"
+    );
+    assert!(!first.contains(r#"rel="prev""#));
+    assert_eq!(first.matches("<tr data-code=").count(), 3, "ranked rows");
+    assert!(first.contains(r#"<form class="search" id="search-box" method="get" action="/""#));
+    assert!(first.contains(r#"name="around""#));
+
+    let (_, last) = page(&app, "/?offset=200", None).await;
+    assert!(last.contains("Đơn vị 201–250 trên 250"));
+    assert!(last.contains(r#"rel="prev""#) && !last.contains(r#"rel="next""#));
+    assert!(last.contains("Xã Thử Nghiệm 249"), "the last unranked unit");
+
+    // Search: accents and case ignored, ranked matches as rows with a link
+    // to their place on the board.
+    let (_, found) = page(&app, "/?q=THU%20NGHIEM%20123", None).await;
+    assert!(found.contains("Tìm “THU NGHIEM 123”: 1 đơn vị"), "{found}");
+    assert!(found.contains(r#"data-code="M123""#));
+    assert!(
+        found.contains("around=M123"),
+        "the unit's place on the board"
+    );
+
+    // Find my unit: its neighbourhood, its row marked.
+    let (_, around) = page(&app, "/?around=M123", None).await;
+    assert!(
+        around.contains(r#"<tr id="here" class="here" data-code="M123""#),
+        "{around}"
+    );
+    let (status, unknown) = page(&app, "/?around=KHONG-CO", None).await;
+    assert_eq!(status, 200);
+    assert!(unknown.contains("Không có đơn vị mã “KHONG-CO” trên bảng này."));
+}
+
+#[tokio::test]
+async fn browsers_get_pages_for_unknown_paths_and_the_api_keeps_json() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    let html = "text/html,application/xhtml+xml,*/*;q=0.8";
+    for (method, path, status) in [
+        ("GET", "/units/KHONGCO", 404),
+        ("GET", "/khong-co-trang-nay", 404),
+        ("POST", "/", 405),
+    ] {
+        let r = app
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .header("accept", html)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{path}");
+        let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(kind.starts_with("text/html"), "{path}: {kind}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("<h1>"), "{body}");
+        assert!(body.contains(r#"<a href="/">"#), "a way back: {body}");
+    }
+    for path in ["/api/v1/units/KHONGCO", "/api/khong-co"] {
+        let r = app
+            .client
+            .get(app.url(path))
+            .header("accept", html)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(kind.starts_with("application/json"), "{path}: {kind}");
+    }
+    // Without asking for HTML, the JSON as before.
+    let r = app.get("/units/KHONGCO").await;
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+}
+
+#[tokio::test]
+async fn the_title_says_when_the_board_is_frozen_or_final() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    let title = |html: &str| {
+        let start = html.find("<title>").unwrap() + 7;
+        html[start..start + html[start..].find("</title>").unwrap()].to_string()
+    };
+    let (_, html) = page(&app, "/", None).await;
+    assert!(title(&html).starts_with("Bảng xếp hạng trực tiếp"));
+    let selected = app.state.catalog().competition(None).unwrap();
+    app.state
+        .lifecycle()
+        .freeze_now(&selected, "test")
+        .await
+        .unwrap();
+    app.state.catalog().reload().await.unwrap();
+    let (_, html) = page(&app, "/", None).await;
+    assert!(title(&html).contains("Đã đóng băng"), "{}", title(&html));
+    let selected = app.state.catalog().competition(None).unwrap();
+    app.state
+        .lifecycle()
+        .finalize(&selected, "test")
+        .await
+        .unwrap();
+    app.state.catalog().reload().await.unwrap();
+    let (_, html) = page(&app, "/", None).await;
+    assert!(
+        title(&html).starts_with("Kết quả chính thức"),
+        "{}",
+        title(&html)
+    );
+    let (_, en) = page(&app, "/?lang=en", None).await;
+    assert!(title(&en).starts_with("Official results"), "{}", title(&en));
+}
+
+#[tokio::test]
+async fn english_pages_name_groups_criteria_and_grades_in_english() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    let (status, _) = app
+        .post_report(
+            "06040",
+            &report("2025-10-06", counters(100, 95, 40, 30, 80, 80)),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, en) = page(&app, "/?lang=en&board=xa-phuong", None).await;
+    for expected in [
+        "Communes and wards",
+        "Provincial departments",
+        "Dossiers submitted online",
+        "Results digitally signed",
+        "Excellent",
+    ] {
+        assert!(en.contains(expected), "{expected} missing");
+    }
+    for vietnamese in [
+        "UBND xã, phường",
+        "Tỷ lệ hồ sơ nộp trực tuyến",
+        ">Xuất sắc<",
+    ] {
+        assert!(!en.contains(vietnamese), "{vietnamese} on the English page");
+    }
+}
+
+#[tokio::test]
+async fn the_unit_page_says_what_it_takes_and_previews_when_shared() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    for (code, c) in [
+        // 95% online, 75% paid online, every result signed: 90.00.
+        ("06040", counters(100, 95, 40, 30, 80, 80)),
+        // 100%, 100%, 85%: 95.00, just above.
+        ("06001", counters(100, 100, 40, 40, 80, 68)),
+    ] {
+        let (status, body) = app.post_report(code, &report("2025-10-06", c)).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    app.settle().await;
+    let (status, vi) = page(&app, "/units/06040", None).await;
+    assert_eq!(status, 200);
+    for expected in [
+        "Để đạt 100%",
+        // Five dossiers were received offline: 100% is out of reach, a shown
+        // 99,00% (rounded) is not.
+        "Không còn đạt được 100% trong kỳ",
+        "Cần thêm 398 hồ sơ tiếp nhận trực tuyến để đạt 99,00%.",
+        "hồ sơ thanh toán trực tuyến để vượt Xã Đoàn Kết.",
+        "Đã đạt chỉ tiêu 100%.",
+        r#"<meta property="og:title" content="Xã Thất Khê">"#,
+        r#"<meta name="description" content="Hạng 2 UBND xã, phường, 90,00 điểm"#,
+    ] {
+        assert!(vi.contains(expected), "{expected} missing from {vi}");
+    }
+    let (_, en) = page(&app, "/units/06040?lang=en", None).await;
+    for expected in [
+        "What it takes",
+        "100% can no longer be reached in this period",
+        "398 more dossiers received online to show 99.00%.",
+        "fees paid online to pass Xã Đoàn Kết.",
+        "Rank 2 in Communes and wards, score 90.00",
+    ] {
+        assert!(en.contains(expected), "{expected} missing from {en}");
+    }
+}
+
+#[tokio::test]
+async fn the_national_demo_has_every_commune_and_a_board_per_province() {
+    let app = spawn_app((Db::Sqlite, Rank::Memory)).await;
+    let state = &app.state;
+    let slug = thidua::demo::load(
+        thidua::demo::Demo::National,
+        state.store(),
+        state.catalog(),
+        state.submitter(),
+    )
+    .await
+    .unwrap();
+    let selected = state.catalog().competition(Some(&slug)).unwrap();
+    assert_eq!(selected.record.competition.groups.len(), 34);
+    assert_eq!(selected.units.len(), 3321);
+    let (status, hanoi) = page(&app, &format!("/?competition={slug}&board=ha-noi"), None).await;
+    assert_eq!(status, 200);
+    assert!(hanoi.contains("Đơn vị 1–50 trên 126"), "{hanoi}");
+    let (_, all) = page(&app, &format!("/?competition={slug}"), None).await;
+    assert!(all.contains("trên 3.321"));
+    assert_eq!(
+        all.matches("data-board=").count(),
+        35,
+        "all and 34 provinces"
+    );
 }

@@ -313,10 +313,8 @@ async fn check(backend: (support::Db, support::Rank)) {
         assert_eq!(body["totals"]["score_bp"].as_u64(), reference_score(&sums));
     }
     // Rebuilding the ranking from the database changes nothing.
-    let selected = app.state.competition(Some("kiem-thu")).unwrap();
-    let drift = thidua::standings::rebuild(&app.state, &selected)
-        .await
-        .unwrap();
+    let selected = app.state.catalog().competition(Some("kiem-thu")).unwrap();
+    let drift = app.state.sync().rebuild(&selected).await.unwrap();
     assert_eq!(drift, 0, "{backend:?}");
 }
 
@@ -332,22 +330,11 @@ async fn etag_and_paging() {
             .await;
         assert_eq!(s, 201);
     }
-    let r = app
-        .client
-        .get(app.url("/api/v1/leaderboard"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get("/api/v1/leaderboard").await;
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
     let full: Value = r.json().await.unwrap();
     assert_eq!(full["entries"].as_array().unwrap().len(), 3);
-    let r = app
-        .client
-        .get(app.url("/api/v1/leaderboard"))
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_if_none_match("/api/v1/leaderboard", &etag).await;
     assert_eq!(r.status(), 304);
     let (_, page) = app.get_json("/api/v1/leaderboard?limit=1&offset=1").await;
     assert_eq!(page["entries"].as_array().unwrap().len(), 1);
@@ -359,13 +346,7 @@ async fn etag_and_paging() {
         &support::report("2025-10-06", support::counters(10, 10, 0, 0, 0, 0)),
     )
     .await;
-    let r = app
-        .client
-        .get(app.url("/api/v1/leaderboard"))
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_if_none_match("/api/v1/leaderboard", &etag).await;
     assert_eq!(r.status(), 200);
     let (status, _) = app.get_json("/api/v1/leaderboard?board=nope").await;
     assert_eq!(status, 404);

@@ -5,22 +5,14 @@
 mod support;
 
 use serde_json::json;
-use support::web::{Web, hidden};
+use support::web::{COUNTER_FIELDS, Web, hidden};
 use support::{backends, counters, report, spawn_app, spawn_app_with_config};
 
 const UNIT: &str = "SNV";
 
 fn figures<'a>(csrf: &'a str, day: &'a str, values: [&'a str; 6]) -> Vec<(&'a str, &'a str)> {
-    let keys = [
-        "counters.received",
-        "counters.received_online",
-        "counters.fee_required",
-        "counters.paid_online",
-        "counters.results_issued",
-        "counters.results_signed",
-    ];
     let mut fields = vec![("csrf", csrf), ("day", day)];
-    fields.extend(keys.into_iter().zip(values));
+    fields.extend(COUNTER_FIELDS.into_iter().zip(values));
     fields
 }
 
@@ -99,20 +91,43 @@ async fn a_unit_signs_in_posts_figures_and_sees_its_rank() {
         assert!(bad.body.contains("Thiếu"), "{}", bad.body);
         assert_eq!(app.revision_count().await, 0);
 
-        let good = web
+        // Thousands written the Vietnamese way are the number they show.
+        let saved = web
+            .post_form(
+                "/report",
+                &figures(&csrf, "2025-10-06", ["1.000", "9", "4", "4", "8", "8"]),
+            )
+            .await;
+        // POST-redirect-GET: reloading the answer sends nothing again.
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let location = saved.location.unwrap();
+        assert!(
+            location.contains("saved=1") && location.contains("day=2025-10-06"),
+            "{location}"
+        );
+        let good = web.get(&location).await;
+        assert_eq!(good.status, 200, "{}", good.body);
+        assert!(
+            good.body
+                .contains("name=\"counters.received\" value=\"1000\"")
+        );
+        let saved = web
             .post_form(
                 "/report",
                 &figures(&csrf, "2025-10-06", ["10", "9", "4", "4", "8", "8"]),
             )
             .await;
+        assert_eq!(saved.status, 303);
+        let good = web.get(&saved.location.unwrap()).await;
         assert_eq!(good.status, 200, "{}", good.body);
+        assert!(good.body.contains("(lần cập nhật thứ 2)"), "{}", good.body);
         assert!(
             good.body.contains("Đã lưu số liệu ngày 06/10/2025"),
             "{}",
             good.body
         );
         assert!(good.body.contains("id=\"new-rank\">1<"), "{}", good.body);
-        assert_eq!(app.revision_count().await, 1);
+        assert_eq!(app.revision_count().await, 2);
 
         // The board has it, through the same write path as the API.
         let board = app.board("all", None).await;
@@ -141,9 +156,10 @@ async fn a_unit_signs_in_posts_figures_and_sees_its_rank() {
                 &figures(&csrf, "2025-10-06", ["10", "9", "4", "4", "8", "8"]),
             )
             .await;
-        assert_eq!(same.status, 200);
+        assert_eq!(same.status, 303);
+        let same = web.get(&same.location.unwrap()).await;
         assert!(same.body.contains("không thay đổi"), "{}", same.body);
-        assert_eq!(app.revision_count().await, 1);
+        assert_eq!(app.revision_count().await, 2);
 
         // Logging out ends the session: the same cookie no longer opens the form.
         let cookie = web.cookie("thidua_unit").unwrap();
@@ -176,7 +192,7 @@ async fn a_unit_can_never_write_another_unit() {
         let csrf = web.get("/report").await.csrf();
         let mut fields = figures(&csrf, "2025-10-06", ["10", "9", "4", "4", "8", "8"]);
         fields.push(("unit", theirs.as_str()));
-        assert_eq!(web.post_form("/report", &fields).await.status, 200);
+        assert_eq!(web.post_form("/report", &fields).await.status, 303);
 
         // API: my token cannot name another unit.
         let mut body = report("2025-10-06", counters(5, 5, 1, 1, 5, 5));
@@ -188,7 +204,7 @@ async fn a_unit_can_never_write_another_unit() {
         let theirs_unit = app
             .state
             .store()
-            .units(app.state.competition(None).unwrap().record.id)
+            .units(app.state.catalog().competition(None).unwrap().record.id)
             .await
             .unwrap()
             .into_iter()
@@ -413,4 +429,48 @@ async fn ingest_over_the_per_token_limit_gets_429() {
         .post_report(&other, &report("2025-10-06", counters(3, 3, 0, 0, 3, 3)))
         .await;
     assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn a_closed_day_is_shown_read_only_with_the_reason() {
+    let app = spawn_app(backends()[0]).await;
+    let (status, _) = app
+        .post_report("SNV", &report("2025-10-06", counters(10, 9, 4, 4, 8, 8)))
+        .await;
+    assert_eq!(status, 201);
+    // 09:00 the next day: day 1 is closed.
+    app.clock.advance(chrono::Duration::hours(23));
+    let web = Web::new(&app);
+    assert_eq!(web.login_unit("snv", app.token("SNV")).await.status, 303);
+    let closed = web.get("/report?day=2025-10-06").await;
+    assert_eq!(closed.status, 200);
+    assert!(
+        closed.body.contains("id=\"closed-reason\""),
+        "{}",
+        closed.body
+    );
+    assert!(closed.body.contains("Đã hết hạn báo cáo ngày 06/10/2025"));
+    assert!(
+        closed.body.contains("value=\"10\" readonly"),
+        "the figures are shown"
+    );
+    assert!(
+        !closed.body.contains("name=\"counters.received\""),
+        "nothing to send"
+    );
+    assert!(!closed.body.contains("action=\"/report\" class=\"figures\""));
+    // Today's form is still open.
+    let open = web.get("/report?day=2025-10-07").await;
+    assert!(open.body.contains("name=\"counters.received\""));
+    // A hand-made post for the closed day is refused and writes nothing.
+    let csrf = open.csrf();
+    let before = app.revision_count().await;
+    let refused = web
+        .post_form(
+            "/report",
+            &figures(&csrf, "2025-10-06", ["11", "9", "4", "4", "8", "8"]),
+        )
+        .await;
+    assert_eq!(refused.status, 409);
+    assert_eq!(app.revision_count().await, before);
 }

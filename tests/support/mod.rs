@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod cluster;
 pub mod web;
 
 use std::collections::HashMap;
@@ -210,28 +211,38 @@ pub async fn spawn_app_on(
         .expect("import");
     let mut tokens = HashMap::new();
     let mut hashes = Vec::new();
-    for row in &rows {
+    for unit in store.units(record.id).await.expect("units") {
         let t = thidua::token::generate();
-        hashes.push((row.code.clone(), thidua::token::hash(&t)));
-        tokens.insert(row.code.clone(), t);
+        hashes.push((unit.id, thidua::token::hash(&t)));
+        tokens.insert(unit.code.clone(), t);
     }
     store
-        .set_unit_tokens(record.id, &hashes, now)
+        .rotate_unit_tokens(&hashes, now)
         .await
         .expect("tokens");
     let admin_token = thidua::token::generate();
+    // An organiser's tokens need its account; this one signs in by token only.
     store
-        .add_admin_token("ban-to-chuc", &thidua::token::hash(&admin_token), now)
+        .upsert_organizer("ban-to-chuc", "!", now)
         .await
-        .expect("admin token");
+        .expect("organiser");
+    store
+        .add_organizer_token(
+            "ban-to-chuc",
+            &thidua::token::hash(&admin_token),
+            "tests",
+            None,
+            now,
+        )
+        .await
+        .expect("admin token")
+        .expect("the organiser exists");
     let clock = ManualClock::new(now);
     let config = test_config(&database_url, &redis_prefix);
     let state = AppState::new(store, ranking, clock.clone(), config)
         .await
         .expect("state");
-    thidua::standings::rebuild_all(&state)
-        .await
-        .expect("rebuild");
+    state.sync().rebuild_all().await.expect("rebuild");
     let addr = serve(state.clone()).await;
     let app = TestApp {
         addr,
@@ -300,7 +311,47 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Waits until the boards of every competition show every change the
+    /// ranking has: boards are rebuilt in the background, a few
+    /// milliseconds after a report.
+    pub async fn settle(&self) {
+        for selected in self.state.catalog().all() {
+            self.state
+                .boards()
+                .settled(&selected.record.competition.slug)
+                .await;
+        }
+    }
+
+    /// `GET path`, as anyone, once the boards show every change.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.settle().await;
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// `GET path` revalidating a copy with ETag `etag`.
+    pub async fn get_if_none_match(&self, path: &str, etag: &str) -> reqwest::Response {
+        self.settle().await;
+        self.client
+            .get(self.url(path))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST path` with the organiser's API token and no body.
+    pub async fn post_as_organizer(&self, path: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        self.settle().await;
         let r = self.client.get(self.url(path)).send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
@@ -316,6 +367,19 @@ impl TestApp {
         body
     }
 
+    /// Creates an organiser login (argon2, as `thidua admin add-user` does).
+    pub async fn add_organizer(&self, name: &str, password: &str) {
+        self.state
+            .store()
+            .upsert_organizer(
+                name,
+                &thidua::password::hash(password).unwrap(),
+                chrono::Utc::now(),
+            )
+            .await
+            .unwrap();
+    }
+
     /// How many revisions the database holds, to prove refusals wrote nothing.
     pub async fn revision_count(&self) -> i64 {
         use sqlx::Row;
@@ -325,6 +389,16 @@ impl TestApp {
             .unwrap()
             .get::<i64, _>("n")
     }
+}
+
+/// The entry of unit `code` on a leaderboard body.
+pub fn entry<'a>(board: &'a Value, code: &str) -> &'a Value {
+    board["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["unit"]["code"] == code)
+        .unwrap_or_else(|| panic!("{code} is not ranked: {board}"))
 }
 
 pub fn day(s: &str) -> NaiveDate {
@@ -415,9 +489,7 @@ impl TestApp {
     /// Another instance, serving HTTP, with its ranking rebuilt.
     pub async fn another_instance(&self, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let state = self.another_state(tweak).await;
-        thidua::standings::rebuild_all(&state)
-            .await
-            .expect("rebuild");
+        state.sync().rebuild_all().await.expect("rebuild");
         let addr = serve(state.clone()).await;
         let app = TestApp {
             addr,

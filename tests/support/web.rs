@@ -29,6 +29,16 @@ impl Page {
     }
 }
 
+/// The form fields of the Lạng Sơn counters, in the competition's order.
+pub const COUNTER_FIELDS: [&str; 6] = [
+    "counters.received",
+    "counters.received_online",
+    "counters.fee_required",
+    "counters.paid_online",
+    "counters.results_issued",
+    "counters.results_signed",
+];
+
 /// The value of the first `<input … name="NAME" value="…">` in `html`.
 pub fn hidden(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
