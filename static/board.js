@@ -34,6 +34,17 @@
     return cfg.lang === 'vi' ? text.replace('.', ',') : text;
   }
 
+  /* Writes only what differs: an update that changes nothing on a row
+     costs reads, not style and layout work. */
+  function setText(node, text) {
+    if (node.textContent !== text) node.textContent = text;
+  }
+
+  function setAttr(node, name, value) {
+    value = String(value);
+    if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -77,15 +88,26 @@
     var applicable = bp != null && (view.applicable !== false || bp > 0);
     m.classList.toggle('na', !applicable);
     m.classList.toggle('met', applicable && bp >= criterion.target * 100);
-    m.querySelector('.fill').style.width = applicable ? (Math.min(bp, 10000) / 100) + '%' : '0';
-    rate.textContent = applicable ? decimal(bp) + '%' : T.no_dossiers_rate;
+    var fill = m.querySelector('.fill');
+    var width = applicable ? (Math.min(bp, 10000) / 100) + '%' : '0%';
+    if (fill.style.width !== width) fill.style.width = width;
+    setText(rate, applicable ? decimal(bp) + '%' : T.no_dossiers_rate);
   }
 
   /* ------------------------------------------------------------ rows */
 
+  /* A new row is a copy of one empty row built once: one clone instead of
+     some fifty element creations a row. */
+  var emptyRow = null;
   function buildRow(code) {
-    var tr = el('tr');
+    if (!emptyRow) emptyRow = buildEmptyRow();
+    var tr = emptyRow.cloneNode(true);
     tr.setAttribute('data-code', code);
+    return tr;
+  }
+
+  function buildEmptyRow() {
+    var tr = el('tr');
     var rank = el('td', 'rank');
     rank.appendChild(el('span', 'rank-n'));
     rank.appendChild(document.createTextNode(' '));
@@ -140,34 +162,44 @@
   function fillRow(tr, e) {
     var before = tr.getAttribute('data-rank') + '/' + tr.getAttribute('data-score-bp') + '/' +
       (tr.querySelector('td.days') || {}).textContent;
-    tr.setAttribute('data-name', e.unit.name);
-    tr.setAttribute('data-rank', e.rank);
-    tr.setAttribute('data-score-bp', e.score_bp);
-    tr.querySelector('.rank-n').textContent = e.rank;
+    setAttr(tr, 'data-name', e.unit.name);
+    setAttr(tr, 'data-rank', e.rank);
+    setAttr(tr, 'data-score-bp', e.score_bp);
+    setText(tr.querySelector('.rank-n'), String(e.rank));
     var ch = changeOf(e.rank_change);
     var change = tr.querySelector('.change');
-    change.className = 'change change-' + ch[1];
-    change.title = ch[2];
-    change.firstChild.textContent = ch[0];
-    change.lastChild.textContent = ch[2];
+    setAttr(change, 'class', 'change change-' + ch[1]);
+    setAttr(change, 'title', ch[2]);
+    setText(change.firstChild, ch[0]);
+    setText(change.lastChild, ch[2]);
     var link = tr.querySelector('th.unit a');
-    link.textContent = e.unit.name;
-    link.href = unitHref(e.unit.code);
+    setText(link, e.unit.name);
+    setAttr(link, 'href', unitHref(e.unit.code));
     cfg.criteria.forEach(function (c) {
       tr.querySelectorAll('[data-key="' + c.key + '"]').forEach(function (holder) {
         setMeter(holder, e.criteria[c.key], c);
       });
     });
-    tr.querySelectorAll('.score-n').forEach(function (n) { n.textContent = decimal(e.score_bp); });
+    tr.querySelectorAll('.score-n').forEach(function (n) { setText(n, decimal(e.score_bp)); });
     var i = cfg.grades.indexOf(e.grade);
+    var gradeName = i >= 0 && cfg.grade_names ? cfg.grade_names[i] : e.grade;
+    var badgeClass = 'badge' + (i >= 0 ? ' grade-' + Math.min(i, 4) : '');
     tr.querySelectorAll('.grade-slot').forEach(function (slot) {
-      slot.textContent = '';
-      var name = i >= 0 && cfg.grade_names ? cfg.grade_names[i] : e.grade;
-      if (e.grade) slot.appendChild(el('span', 'badge' + (i >= 0 ? ' grade-' + Math.min(i, 4) : ''), name));
+      var badge = slot.firstElementChild;
+      if (!e.grade) {
+        if (slot.firstChild) slot.textContent = '';
+      } else if (!badge || badge.className !== badgeClass || badge.textContent !== gradeName) {
+        slot.textContent = '';
+        slot.appendChild(el('span', badgeClass, gradeName));
+      }
     });
     var days = tr.querySelector('td.days');
-    days.textContent = '';
-    days.appendChild(el('span', 'days-n', String(e.days_reported)));
+    var daysN = days.querySelector('.days-n');
+    if (daysN) setText(daysN, String(e.days_reported));
+    else {
+      days.textContent = '';
+      days.appendChild(el('span', 'days-n', String(e.days_reported)));
+    }
     var after = e.rank + '/' + e.score_bp + '/' + e.days_reported;
     return before !== after;
   }
@@ -259,6 +291,18 @@
   });
 
   function renderChips(list, units, note) {
+    /* The same units as shown: nothing to do. */
+    var sig = units.map(function (u) { return u.unit.code + '\u0000' + u.unit.name + '\u0000' + note(u); })
+      .join('\u0001');
+    if (list.__sig === undefined) {
+      list.__sig = Array.prototype.map.call(list.children, function (li) {
+        var reason = li.querySelector('.reason');
+        return li.getAttribute('data-code') + '\u0000' + li.getAttribute('data-name') + '\u0000' +
+          (reason ? reason.textContent.replace(/^— /, '') : '');
+      }).join('\u0001');
+    }
+    if (list.__sig === sig) return;
+    list.__sig = sig;
     list.textContent = '';
     units.forEach(function (u) {
       var li = el('li');
@@ -404,11 +448,12 @@
     var visible = 0;
     Array.prototype.forEach.call($('rows').rows, function (tr) {
       var hit = !q || fold(tr.getAttribute('data-name') || '').indexOf(q) >= 0;
-      tr.hidden = !hit;
+      if (tr.hidden !== !hit) tr.hidden = !hit;
       if (hit) visible++;
     });
     document.querySelectorAll('.chips li').forEach(function (li) {
-      li.hidden = !!q && fold(li.getAttribute('data-name') || '').indexOf(q) < 0;
+      var hide = !!q && fold(li.getAttribute('data-name') || '').indexOf(q) < 0;
+      if (li.hidden !== hide) li.hidden = hide;
     });
     $('no-match').hidden = !q || visible > 0;
   }
