@@ -10,7 +10,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionLike, ConnectionManager};
 use redis::cluster::{ClusterClient, ClusterConfig};
 use redis::cluster_async::ClusterConnection;
-use redis::{Client, Cmd, Pipeline, RedisFuture, Value};
+use redis::{Client, Cmd, Pipeline, RedisError, RedisFuture, Value};
 
 /// A connection to one Redis, or to a Redis Cluster.
 #[derive(Clone)]
@@ -19,12 +19,41 @@ pub enum Connection {
     Cluster(ClusterConnection),
 }
 
+/// How long a request may take, whatever the client's own timeouts do: the
+/// cluster client retries and reconnects inside a request, and its response
+/// timeout is not always enforced (redis-rs issues #1528 and #1532 advise a
+/// timeout outside the client). A request past its deadline is an error like
+/// any other Redis failure — the ranking is marked stale and rebuilt — rather
+/// than an answer that never comes to a report already committed.
+fn deadline(commands: usize) -> Duration {
+    // The connection's own timeouts (2 s to connect, 2 s for a reply, one
+    // retry) first; then a millisecond a command for the largest pipelines
+    // (a 10,000-unit batch sends 20,000 scripts).
+    Duration::from_secs(10) + Duration::from_millis(commands as u64)
+}
+
+fn within<'a, T: Send + 'a>(commands: usize, request: RedisFuture<'a, T>) -> RedisFuture<'a, T> {
+    let limit = deadline(commands);
+    Box::pin(async move {
+        match tokio::time::timeout(limit, request).await {
+            Ok(answer) => answer,
+            Err(_) => Err(RedisError::from(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer from Redis within {} ms", limit.as_millis()),
+            ))),
+        }
+    })
+}
+
 impl ConnectionLike for Connection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            Connection::Single(c) => c.req_packed_command(cmd),
-            Connection::Cluster(c) => c.req_packed_command(cmd),
-        }
+        within(
+            1,
+            match self {
+                Connection::Single(c) => c.req_packed_command(cmd),
+                Connection::Cluster(c) => c.req_packed_command(cmd),
+            },
+        )
     }
 
     fn req_packed_commands<'a>(
@@ -33,10 +62,13 @@ impl ConnectionLike for Connection {
         offset: usize,
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Connection::Single(c) => c.req_packed_commands(pipeline, offset, count),
-            Connection::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
-        }
+        within(
+            pipeline.len(),
+            match self {
+                Connection::Single(c) => c.req_packed_commands(pipeline, offset, count),
+                Connection::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            },
+        )
     }
 
     fn get_db(&self) -> i64 {

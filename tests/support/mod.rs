@@ -146,6 +146,15 @@ pub async fn fresh_ranking(rank: Rank) -> (Ranking, String) {
     }
 }
 
+/// The HTTP client of a test app: a request that gets no answer fails the
+/// test after five minutes, naming itself, rather than waiting without end.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(300))
+        .build()
+        .expect("HTTP client")
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub base: String,
@@ -247,7 +256,7 @@ pub async fn spawn_app_on(
     let app = TestApp {
         addr,
         base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
+        client: client(),
         state,
         clock,
         competition,
@@ -494,7 +503,7 @@ impl TestApp {
         let app = TestApp {
             addr,
             base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
+            client: client(),
             state,
             clock: self.clock.clone(),
             competition: self.competition.clone(),
