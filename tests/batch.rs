@@ -162,6 +162,64 @@ async fn ten_thousand_units_in_one_batch_are_one_transaction_and_one_board_chang
     }
 }
 
+/// A batch that brings new, changed and identical figures writes what
+/// single reports would: a new report, the next revision of a changed one
+/// (its row pointing at that revision), nothing for the same figures.
+#[tokio::test]
+async fn a_batch_creates_revises_and_leaves_alone_as_single_reports_do() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (_, token) = integration(&app, "Một cửa").await;
+        for (unit, figures) in [
+            ("SNV", counters(20, 18, 4, 2, 10, 9)),
+            ("STC", counters(8, 8, 0, 0, 4, 4)),
+        ] {
+            let (status, body) = app.post_report(unit, &report(DAY, figures)).await;
+            assert_eq!(status, 201, "{backend:?}: {body}");
+        }
+        let body = json!({"reports": [
+            item("SNV", DAY, counters(20, 20, 4, 4, 10, 10)),
+            item("STC", DAY, counters(8, 8, 0, 0, 4, 4)),
+            item("06001", DAY, counters(7, 6, 1, 1, 3, 3)),
+        ]});
+        let (status, receipt) = post_batch(&app, &token, None, &body).await;
+        assert_eq!(status, 201, "{backend:?}: {receipt}");
+        assert_eq!(
+            [
+                &receipt["created"],
+                &receipt["updated"],
+                &receipt["unchanged"]
+            ],
+            [&json!(1), &json!(1), &json!(1)],
+            "{backend:?}: {receipt}"
+        );
+        assert_eq!(app.revision_count().await, 4, "{backend:?}");
+        let revision = |code: &str| {
+            format!(
+                "SELECT r.revision FROM reports r JOIN units u ON u.id = r.unit_id WHERE u.code = '{code}'"
+            )
+        };
+        assert_eq!(count(&app, &revision("SNV")).await, 2, "{backend:?}");
+        assert_eq!(count(&app, &revision("STC")).await, 1, "{backend:?}");
+        assert_eq!(count(&app, &revision("06001")).await, 1, "{backend:?}");
+        // Every row points at its current revision, which has its figures.
+        let pointing = count(
+            &app,
+            "SELECT COUNT(*) FROM reports r JOIN revisions v ON v.id = r.last_revision_id \
+             WHERE v.report_id = r.id AND v.revision = r.revision AND v.counters = r.counters",
+        )
+        .await;
+        assert_eq!(pointing, 3, "{backend:?}");
+        let board = app.board("all", None).await;
+        let online = |code: &str| {
+            support::entry(&board, code)["criteria"]["online_submission"]["numerator"].clone()
+        };
+        assert_eq!(online("SNV"), 20, "{backend:?}");
+        assert_eq!(online("STC"), 8, "{backend:?}");
+        assert_eq!(online("06001"), 6, "{backend:?}");
+    }
+}
+
 #[tokio::test]
 async fn one_bad_item_refuses_the_batch_and_is_named() {
     for backend in backends() {

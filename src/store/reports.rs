@@ -1,5 +1,7 @@
 //! Daily reports, their revisions, and idempotency keys.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -200,6 +202,84 @@ async fn units_reports(tx: &mut Tx, unit_ids: &[i64]) -> sqlx::Result<Vec<Curren
     Ok(reports)
 }
 
+/// Reports a batch writes in one statement: 500 rows of 10 values stay far
+/// below both databases' limits on bound values.
+const BATCH_ROWS: usize = 500;
+
+/// `$from, $from+1, …` for `count` values.
+fn places(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn counters_text(counters: &Counters) -> sqlx::Result<String> {
+    serde_json::to_string(counters).map_err(|e| sqlx::Error::Encode(e.into()))
+}
+
+/// A report's row as a write finds it.
+struct Current {
+    id: i64,
+    unit_id: i64,
+    day: NaiveDate,
+    revision: i64,
+    counters: Counters,
+    late: bool,
+}
+
+impl Current {
+    fn read(row: &sqlx::any::AnyRow) -> sqlx::Result<Current> {
+        Ok(Current {
+            id: row.try_get("id")?,
+            unit_id: row.try_get("unit_id")?,
+            day: stored_day(&row.try_get::<String, _>("day")?)?,
+            revision: row.try_get("revision")?,
+            counters: counters(&row.try_get::<String, _>("counters")?)?,
+            late: row.try_get::<i64, _>("late")? != 0,
+        })
+    }
+
+    /// The same figures again: nothing is written.
+    fn unchanged(&self, report: &NewReport) -> Saved {
+        Saved {
+            unchanged: true,
+            ..Saved::new(report, self.id, self.revision, false, self.late)
+        }
+    }
+}
+
+impl Saved {
+    fn new(report: &NewReport, report_id: i64, revision: i64, created: bool, late: bool) -> Saved {
+        Saved {
+            report_id,
+            day: report.day,
+            revision,
+            created,
+            unchanged: false,
+            late,
+            counters: report.counters.clone(),
+            note: report.note.clone(),
+        }
+    }
+}
+
+/// An organiser's entry is audited in the same transaction: no correction
+/// without its line in the log.
+async fn audit_correction(tx: &mut Tx, report: &NewReport, saved: &Saved) -> sqlx::Result<()> {
+    if !report.writer.kind.is_correction() {
+        return Ok(());
+    }
+    let mut audit = Audit::new(AuditAction::ReportCorrect, &report.writer.actor)
+        .competition(report.competition_id)
+        .target(&report.unit_code)
+        .details(&serde_json::json!({
+            "day": report.day, "revision": saved.revision, "counters": report.counters,
+        }));
+    audit.reason = report.writer.reason.clone();
+    super::audit::insert(tx, &audit, report.now).await
+}
+
 impl Store {
     /// Writes a report as a new revision, in one transaction with its
     /// idempotency key and, for an organiser's entry, its audit line.
@@ -253,9 +333,8 @@ impl Store {
             reports: reports.len(),
             ..BatchReceipt::default()
         };
-        let mut saved = Vec::with_capacity(reports.len());
-        for report in reports {
-            let s = self.write(&mut tx, report).await?;
+        let saved = self.write_batch(&mut tx, reports).await?;
+        for s in &saved {
             if s.unchanged {
                 receipt.unchanged += 1;
             } else if s.created {
@@ -263,7 +342,6 @@ impl Store {
             } else {
                 receipt.updated += 1;
             }
-            saved.push(s);
         }
         if let Some(key) = key {
             keep_key(&mut tx, key, receipt.created > 0, &receipt, now).await?;
@@ -279,57 +357,20 @@ impl Store {
     /// One report inside a write transaction: a new revision, or nothing
     /// for identical figures; a correction's audit line beside it.
     async fn write(&self, tx: &mut Tx, report: &NewReport) -> sqlx::Result<Saved> {
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => "",
-        };
+        let lock = self.row_lock();
         let current = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, revision, counters, late FROM reports WHERE unit_id = $1 AND day = $2{lock}"
+            "SELECT id, unit_id, day, revision, counters, late FROM reports WHERE unit_id = $1 AND day = $2{lock}"
         )))
         .bind(report.unit_id)
         .bind(day::text(report.day))
         .fetch_optional(&mut **tx)
-        .await?;
-        let values =
-            serde_json::to_string(&report.counters).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        let corrected = i64::from(report.writer.kind.is_correction());
-        let receipt = |report_id, revision, created, unchanged, late| Saved {
-            report_id,
-            day: report.day,
-            revision,
-            created,
-            unchanged,
-            late,
-            counters: report.counters.clone(),
-            note: report.note.clone(),
-        };
+        .await?
+        .map(|row| Current::read(&row))
+        .transpose()?;
+        let values = counters_text(&report.counters)?;
         let saved = match current {
-            Some(row) if counters(&row.try_get::<String, _>("counters")?)? == report.counters => {
-                receipt(
-                    row.try_get("id")?,
-                    row.try_get("revision")?,
-                    false,
-                    true,
-                    row.try_get::<i64, _>("late")? != 0,
-                )
-            }
-            Some(row) => {
-                let id: i64 = row.try_get("id")?;
-                let revision: i64 = row.try_get::<i64, _>("revision")? + 1;
-                let late = row.try_get::<i64, _>("late")? != 0;
-                sqlx::query(
-                    "UPDATE reports SET revision = $1, counters = $2, corrected = MAX_OR(corrected, $3), updated_at = $4 WHERE id = $5"
-                        .replace_max(self.backend),
-                )
-                .bind(revision)
-                .bind(&values)
-                .bind(corrected)
-                .bind(millis(report.now))
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-                receipt(id, revision, false, false, late)
-            }
+            Some(current) if current.counters == report.counters => current.unchanged(report),
+            Some(current) => self.update(tx, report, &current, &values).await?,
             None => {
                 let id: i64 = sqlx::query(
                     "INSERT INTO reports (competition_id, unit_id, day, revision, counters, late, corrected, created_at, updated_at)
@@ -340,12 +381,12 @@ impl Store {
                 .bind(day::text(report.day))
                 .bind(&values)
                 .bind(i64::from(report.late))
-                .bind(corrected)
+                .bind(i64::from(report.writer.kind.is_correction()))
                 .bind(millis(report.now))
                 .fetch_one(&mut **tx)
                 .await?
                 .try_get("id")?;
-                receipt(id, 1, true, false, report.late)
+                Saved::new(report, id, 1, true, report.late)
             }
         };
         if saved.unchanged {
@@ -373,19 +414,207 @@ impl Store {
             .bind(saved.report_id)
             .execute(&mut **tx)
             .await?;
-        // An organiser's entry is audited in the same transaction: no
-        // correction without its line in the log.
-        if report.writer.kind.is_correction() {
-            let mut audit = Audit::new(AuditAction::ReportCorrect, &report.writer.actor)
-                .competition(report.competition_id)
-                .target(&report.unit_code)
-                .details(&serde_json::json!({
-                    "day": report.day, "revision": saved.revision, "counters": report.counters,
-                }));
-            audit.reason = report.writer.reason.clone();
-            super::audit::insert(tx, &audit, report.now).await?;
+        audit_correction(tx, report, &saved).await?;
+        Ok(saved)
+    }
+
+    /// The reports of a batch inside its write transaction, a few hundred
+    /// at a time: one read of their current rows, one multi-row insert of
+    /// the new reports and one of the revisions, one update of the rows'
+    /// last revision — instead of four statements a report. Changed figures
+    /// of an existing report are one update each. Same rows, same receipts
+    /// as `write` one report after the other.
+    async fn write_batch(&self, tx: &mut Tx, reports: &[NewReport]) -> sqlx::Result<Vec<Saved>> {
+        let mut saved = Vec::with_capacity(reports.len());
+        for chunk in reports.chunks(BATCH_ROWS) {
+            saved.extend(self.write_chunk(tx, chunk).await?);
         }
         Ok(saved)
+    }
+
+    async fn write_chunk(&self, tx: &mut Tx, reports: &[NewReport]) -> sqlx::Result<Vec<Saved>> {
+        // The current rows: the chunk's units on the chunk's days (a batch
+        // is usually one day), then matched by unit and day.
+        let mut days: Vec<String> = reports.iter().map(|r| day::text(r.day)).collect();
+        days.sort_unstable();
+        days.dedup();
+        let sql = format!(
+            "SELECT id, unit_id, day, revision, counters, late FROM reports WHERE unit_id IN ({}) AND day IN ({}){}",
+            places(1, reports.len()),
+            places(reports.len() + 1, days.len()),
+            self.row_lock()
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for report in reports {
+            query = query.bind(report.unit_id);
+        }
+        for day in &days {
+            query = query.bind(day.clone());
+        }
+        let mut current: HashMap<(i64, NaiveDate), Current> = HashMap::new();
+        for row in query.fetch_all(&mut **tx).await? {
+            let row = Current::read(&row)?;
+            current.insert((row.unit_id, row.day), row);
+        }
+
+        let values = reports
+            .iter()
+            .map(|r| counters_text(&r.counters))
+            .collect::<sqlx::Result<Vec<_>>>()?;
+        let mut saved: Vec<Option<Saved>> = vec![None; reports.len()];
+        let mut new = Vec::new();
+        for (i, report) in reports.iter().enumerate() {
+            saved[i] = match current.get(&(report.unit_id, report.day)) {
+                Some(c) if c.counters == report.counters => Some(c.unchanged(report)),
+                Some(c) => Some(self.update(tx, report, c, &values[i]).await?),
+                None => {
+                    new.push(i);
+                    None
+                }
+            };
+        }
+
+        // The new reports, in one statement.
+        if !new.is_empty() {
+            let rows: Vec<String> = (0..new.len())
+                .map(|k| {
+                    let p = 7 * k;
+                    format!(
+                        "(${}, ${}, ${}, 1, ${}, ${}, ${}, ${}, ${})",
+                        p + 1,
+                        p + 2,
+                        p + 3,
+                        p + 4,
+                        p + 5,
+                        p + 6,
+                        p + 7,
+                        p + 7
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO reports (competition_id, unit_id, day, revision, counters, late, corrected, created_at, updated_at)
+                 VALUES {} RETURNING id, unit_id, day",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for &i in &new {
+                let report = &reports[i];
+                query = query
+                    .bind(report.competition_id)
+                    .bind(report.unit_id)
+                    .bind(day::text(report.day))
+                    .bind(values[i].clone())
+                    .bind(i64::from(report.late))
+                    .bind(i64::from(report.writer.kind.is_correction()))
+                    .bind(millis(report.now));
+            }
+            let mut ids: HashMap<(i64, NaiveDate), i64> = HashMap::new();
+            for row in query.fetch_all(&mut **tx).await? {
+                let key = (
+                    row.try_get("unit_id")?,
+                    stored_day(&row.try_get::<String, _>("day")?)?,
+                );
+                ids.insert(key, row.try_get("id")?);
+            }
+            for &i in &new {
+                let report = &reports[i];
+                let id = *ids.get(&(report.unit_id, report.day)).ok_or_else(|| {
+                    sqlx::Error::Protocol("an inserted report was not returned".into())
+                })?;
+                saved[i] = Some(Saved::new(report, id, 1, true, report.late));
+            }
+        }
+        let saved: Vec<Saved> = saved.into_iter().flatten().collect();
+
+        // A revision for each report written, in one statement.
+        let written: Vec<usize> = (0..reports.len())
+            .filter(|&i| !saved[i].unchanged)
+            .collect();
+        if written.is_empty() {
+            return Ok(saved);
+        }
+        let rows: Vec<String> = (0..written.len())
+            .map(|k| {
+                let p = 10 * k;
+                let cells: Vec<String> = (1..=10).map(|c| format!("${}", p + c)).collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO revisions (report_id, revision, counters, note, actor_kind, actor, reason, address, late, created_at)
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for &i in &written {
+            let report = &reports[i];
+            query = query
+                .bind(saved[i].report_id)
+                .bind(saved[i].revision)
+                .bind(values[i].clone())
+                .bind(report.note.clone())
+                .bind(report.writer.kind.as_str())
+                .bind(report.writer.actor.clone())
+                .bind(report.writer.reason.clone())
+                .bind(report.writer.address.clone())
+                .bind(i64::from(report.late))
+                .bind(millis(report.now));
+        }
+        query.execute(&mut **tx).await?;
+        // Each row points at the revision just written: the one whose
+        // number is the row's.
+        let sql = format!(
+            "UPDATE reports SET last_revision_id = (SELECT v.id FROM revisions v WHERE v.report_id = reports.id AND v.revision = reports.revision) WHERE id IN ({})",
+            places(1, written.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for &i in &written {
+            query = query.bind(saved[i].report_id);
+        }
+        query.execute(&mut **tx).await?;
+        for &i in &written {
+            audit_correction(tx, &reports[i], &saved[i]).await?;
+        }
+        Ok(saved)
+    }
+
+    /// New figures for an existing report: its next revision number.
+    async fn update(
+        &self,
+        tx: &mut Tx,
+        report: &NewReport,
+        current: &Current,
+        values: &str,
+    ) -> sqlx::Result<Saved> {
+        let revision = current.revision + 1;
+        sqlx::query(
+            "UPDATE reports SET revision = $1, counters = $2, corrected = MAX_OR(corrected, $3), updated_at = $4 WHERE id = $5"
+                .replace_max(self.backend),
+        )
+        .bind(revision)
+        .bind(values)
+        .bind(i64::from(report.writer.kind.is_correction()))
+        .bind(millis(report.now))
+        .bind(current.id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(Saved::new(
+            report,
+            current.id,
+            revision,
+            false,
+            current.late,
+        ))
+    }
+
+    /// Rows read to be written are locked until the transaction ends
+    /// (PostgreSQL; SQLite's write transaction holds the database).
+    fn row_lock(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
     }
 
     /// Current revisions of every report of a competition.
