@@ -34,7 +34,7 @@ impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Period::Whole => f.write_str("total"),
-            Period::Day(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+            Period::Day(d) => f.write_str(&crate::day::text(*d)),
         }
     }
 }
