@@ -4,7 +4,8 @@ use tracing_subscriber::EnvFilter;
 /// mimalloc rather than the system allocator: glibc kept the memory freed
 /// after the start-up rebuild (300,000 reports read and scored) — 424 MB
 /// held for 87 MB in use at 10,000 units — and its allocations cost about
-/// a sixth of a board read's CPU.
+/// a sixth of a board read's CPU. Built without transparent huge pages
+/// (Cargo.toml says why).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
