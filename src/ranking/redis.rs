@@ -340,9 +340,14 @@ impl Backend for RedisRanking {
         entries: Vec<(Period, Entry)>,
     ) -> RankingResult<Put> {
         let mut pipe = redis::pipe();
+        // The keys of a period once, not per entry: a batch puts 20,000
+        // entries over two periods, each naming every group's board.
+        let mut keys: HashMap<Period, Vec<String>> = HashMap::new();
         for (period, entry) in &entries {
-            let keys = self.board_keys(slug, groups, *period);
-            self.invoke_put(&mut pipe, &keys, groups, entry)?;
+            let keys = keys
+                .entry(*period)
+                .or_insert_with(|| self.board_keys(slug, groups, *period));
+            self.invoke_put(&mut pipe, keys, groups, entry)?;
         }
         let written: Vec<(Period, &str)> =
             entries.iter().map(|(p, e)| (*p, e.code.as_str())).collect();
