@@ -17,51 +17,11 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use fantoccini::{Client, Locator};
 use serde_json::Value;
-use support::browser::Browser;
+use support::browser::{Browser, fill, js, submit};
 use support::{Db, Rank, TestApp, counters, report, spawn_app};
 
 const ADMIN: &str = "le.van.c";
 const PASSWORD: &str = "mật khẩu Sở Nội vụ 2025";
-
-async fn js(client: &Client, script: &str) -> Value {
-    client.execute(script, vec![]).await.expect(script)
-}
-
-async fn fill(client: &Client, css: &str, value: &str) {
-    let input = client.find(Locator::Css(css)).await.expect(css);
-    input.clear().await.expect("clear");
-    input.send_keys(value).await.expect("type");
-}
-
-/// Clicks `css` and waits (polling) for the new document it loads.
-async fn submit(client: &Client, css: &str) {
-    js(client, "window.__stale = true; return true").await;
-    client
-        .find(Locator::Css(css))
-        .await
-        .expect(css)
-        .click()
-        .await
-        .expect("click");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let fresh = client
-            .execute(
-                "return !window.__stale && document.readyState === 'complete'",
-                vec![],
-            )
-            .await
-            .unwrap_or(Value::Bool(false));
-        if fresh == Value::Bool(true) {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no new page after {css}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
 
 async fn text(client: &Client, css: &str) -> String {
     client

@@ -11,12 +11,8 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use serde_json::Value;
-use support::browser::Browser;
+use support::browser::{Browser, js};
 use support::{Db, Rank, TestApp, counters, report, spawn_app};
-
-async fn js(client: &Client, script: &str) -> Value {
-    client.execute(script, vec![]).await.expect(script)
-}
 
 /// Polls `script` (which returns a boolean) until it is true or `budget` passes.
 async fn eventually(client: &Client, script: &str, budget: Duration) -> bool {

@@ -10,48 +10,8 @@ mod support;
 
 use fantoccini::{Client, Locator};
 use serde_json::Value;
-use support::browser::Browser;
+use support::browser::{Browser, fill, js, submit};
 use support::{Db, Rank, counters, report, spawn_app};
-
-async fn js(client: &Client, script: &str) -> Value {
-    client.execute(script, vec![]).await.expect(script)
-}
-
-async fn fill(client: &Client, css: &str, value: &str) {
-    let input = client.find(Locator::Css(css)).await.expect(css);
-    input.clear().await.expect("clear");
-    input.send_keys(value).await.expect("type");
-}
-
-async fn submit(client: &Client, css: &str) {
-    js(client, "window.__stale = true; return true").await;
-    client
-        .find(Locator::Css(css))
-        .await
-        .expect(css)
-        .click()
-        .await
-        .expect("click");
-    // A click on a submit button navigates: wait for the new document.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let fresh = client
-            .execute(
-                "return !window.__stale && document.readyState === 'complete'",
-                vec![],
-            )
-            .await
-            .unwrap_or(Value::Bool(false));
-        if fresh == Value::Bool(true) {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no new page after {css}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
 
 /// Console errors other than the 422 a refused form is answered with
 /// (Chromium logs every 4xx document as a failed load).

@@ -13,17 +13,13 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
-use support::browser::Browser;
+use support::browser::{Browser, js};
 use support::{Db, LANG_SON, Rank, TestApp, counters, first_morning, spawn_app_full};
 
 const DAY: &str = "2025-10-06";
 const UNITS: usize = 10_000;
 /// The budget for `/` of any board, compressed.
 const PAGE_BUDGET: usize = 100 * 1024;
-
-async fn js(client: &Client, script: &str) -> Value {
-    client.execute(script, vec![]).await.expect(script)
-}
 
 async fn eventually(client: &Client, script: &str, budget: Duration) -> bool {
     let deadline = Instant::now() + budget;

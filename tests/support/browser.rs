@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -287,4 +287,43 @@ async fn connect_when_ready(port: u16, width: u32, height: u32, profile: &Path) 
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("open a Chromium session")
+}
+
+/// Runs `script` in the page and returns what it returns.
+pub async fn js(client: &Client, script: &str) -> Value {
+    client.execute(script, vec![]).await.expect(script)
+}
+
+/// Types `value` into the field `css`, replacing what it held.
+pub async fn fill(client: &Client, css: &str, value: &str) {
+    let input = client.find(Locator::Css(css)).await.expect(css);
+    input.clear().await.expect("clear");
+    input.send_keys(value).await.expect("type");
+}
+
+/// Clicks `css` and waits (polling) for the new document it loads.
+pub async fn submit(client: &Client, css: &str) {
+    js(client, "window.__stale = true; return true").await;
+    client
+        .find(Locator::Css(css))
+        .await
+        .expect(css)
+        .click()
+        .await
+        .expect("click");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let fresh = client
+            .execute(
+                "return !window.__stale && document.readyState === 'complete'",
+                vec![],
+            )
+            .await
+            .unwrap_or(Value::Bool(false));
+        if fresh == Value::Bool(true) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no new page after {css}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
