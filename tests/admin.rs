@@ -764,6 +764,61 @@ async fn units_are_added_renamed_and_deactivated_never_deleted() {
 }
 
 #[tokio::test]
+async fn a_unit_moved_to_another_group_leaves_the_old_groups_board() {
+    fn listed(board: &Value, code: &str) -> bool {
+        board["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["unit"]["code"] == code)
+    }
+    let day = support::day("2025-10-06");
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let (status, _) = app
+            .post_report("STC", &report("2025-10-06", counters(2, 1, 0, 0, 1, 1)))
+            .await;
+        assert_eq!(status, 201);
+        assert!(listed(&app.board("so-nganh", None).await, "STC"));
+        assert!(listed(&app.board("so-nganh", Some(day)).await, "STC"));
+
+        let web = with_organizer(&app).await;
+        let csrf = web.get("/admin/units").await.csrf();
+        let moved = web
+            .post_form(
+                "/admin/units/STC",
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Sở Tài chính"),
+                    ("group", "xa-phuong"),
+                    ("active", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(moved.status, 303, "{}", moved.body);
+        // A correction of the same day rewrites the unit's entries with
+        // its new group.
+        let (status, _) = app
+            .post_report("STC", &report("2025-10-06", counters(2, 2, 0, 0, 1, 1)))
+            .await;
+        assert_eq!(status, 200);
+        for period in [None, Some(day)] {
+            let old = app.board("so-nganh", period).await;
+            let new = app.board("xa-phuong", period).await;
+            assert!(
+                !listed(&old, "STC"),
+                "{backend:?} {period:?}: still on its old group's board"
+            );
+            assert!(
+                listed(&new, "STC"),
+                "{backend:?} {period:?}: not on its new group's board"
+            );
+            assert!(listed(&app.board("all", period).await, "STC"));
+        }
+    }
+}
+
+#[tokio::test]
 async fn organiser_logins_are_rate_limited_and_sessions_end() {
     // A small limit: argon2 in a debug build is slow enough to refill a large one.
     let app = spawn_app_with_config(backends()[0], |c| c.login_per_minute = 3).await;

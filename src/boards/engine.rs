@@ -20,7 +20,6 @@ use crate::catalog::Selected;
 use crate::competition::Board;
 use crate::leaderboard::{self, Line};
 use crate::ranking::{Changes, Cursor, Entry, Period, sync};
-use crate::scoring::SortKey;
 
 /// How often the task looks even without being told of a change: a lost
 /// announcement costs at most this much delay.
@@ -36,7 +35,6 @@ const GATHER: Duration = Duration::from_millis(20);
 /// A unit's line in one period, and the entry stamp it was made from.
 struct CachedLine {
     stamp: i64,
-    key: Option<SortKey>,
     data: Arc<LineData>,
 }
 
@@ -47,9 +45,16 @@ struct Live {
     version: u64,
     generation: u64,
     replica: HashMap<Period, HashMap<String, Entry>>,
-    lines: HashMap<(Period, String), CachedLine>,
+    /// Each period's lines, at the units' places in the catalogue.
+    lines: HashMap<Period, Vec<Option<CachedLine>>>,
+    /// Each board's active units, as places in the catalogue, in the order
+    /// of the board's last build: the next build, where few lines moved,
+    /// orders them in one pass.
+    order: HashMap<(Board, Period), Vec<usize>>,
     dirty: HashSet<(Board, Period)>,
-    built: HashMap<(Board, Period), Instant>,
+    /// When boards were last built: every board a change touched is built
+    /// in the same pass, at most once per [`COALESCE`].
+    last_build: Option<Instant>,
     /// When the replica was last read from the store (ranking away).
     from_store: Option<Instant>,
     /// Boards read from the store are not all rebuilt yet.
@@ -122,6 +127,7 @@ impl Boards {
         if state.generation != selected.generation {
             // Names, groups or states changed: every line is made again.
             state.lines.clear();
+            state.order.clear();
             state.generation = selected.generation;
             state.dirty.extend(every_board(selected, &periods));
         }
@@ -135,6 +141,8 @@ impl Boards {
             // A day no longer kept (today moved on): its boards are made on
             // request from now on, from the ranking.
             state.replica.retain(|p, _| periods.contains(p));
+            state.lines.retain(|p, _| periods.contains(p));
+            state.order.retain(|(_, p), _| periods.contains(p));
             state.dirty.retain(|(_, p)| periods.contains(p));
             let id = selected.record.id;
             self.drop_views(|k| {
@@ -268,47 +276,55 @@ impl Boards {
         }
     }
 
-    /// Rebuilds the dirty boards not built within the coalescing interval;
-    /// announces the version once none is left waiting.
+    /// Builds every board a change touched, at most once per coalescing
+    /// interval, then announces the version they show; returns when to look
+    /// again while the interval holds boards back. The boards are built
+    /// together: a stream of reports touching a few boards at a time would
+    /// otherwise always leave one waiting for its own interval, and the
+    /// announcement with it. Built in one go, the runtime's worker is handed
+    /// over once, not once a board.
     async fn rebuild(&self, selected: &Selected, state: &mut Live) -> Option<Instant> {
-        let now = Instant::now();
-        let mut next: Option<Instant> = None;
-        let dirty: Vec<(Board, Period)> = state.dirty.iter().cloned().collect();
-        for (board, period) in dirty {
-            if let Some(at) = state.built.get(&(board.clone(), period))
-                && now < *at + COALESCE
+        if !state.dirty.is_empty() {
+            let now = Instant::now();
+            if let Some(at) = state.last_build
+                && now < at + COALESCE
             {
-                let due = *at + COALESCE;
-                next = Some(next.map_or(due, |n| n.min(due)));
-                continue;
+                return Some(at + COALESCE);
             }
-            let previous = self.previous_ranks(selected, &board, period).await;
-            let built =
-                crate::cpu::heavy(|| self.live_view(selected, state, &board, period, previous));
-            let Some(view) = built else {
-                continue;
-            };
-            self.keep(
-                ViewKey {
+            // A board that cannot be made (its period not read yet) is
+            // touched again when its period is read.
+            let due: Vec<(Board, Period)> = state.dirty.drain().collect();
+            let mut previous = Vec::with_capacity(due.len());
+            for (board, period) in &due {
+                previous.push(self.previous_ranks(selected, board, *period).await);
+            }
+            let built: Vec<_> = crate::cpu::heavy(|| {
+                due.into_iter()
+                    .zip(previous)
+                    .filter_map(|((board, period), previous)| {
+                        let view = self.live_view(selected, state, &board, period, previous)?;
+                        Some((board, period, view))
+                    })
+                    .collect()
+            });
+            for (board, period, view) in built {
+                let key = ViewKey {
                     competition: selected.record.id,
-                    board: board.clone(),
+                    board,
                     period,
                     audience: Audience::Live,
-                },
-                Arc::new(view),
-            );
-            state.dirty.remove(&(board.clone(), period));
-            state.built.insert((board, period), now);
+                };
+                self.keep(key, Arc::new(view));
+            }
+            state.last_build = Some(now);
         }
-        if next.is_none() {
-            self.version_sender(&selected.record.competition.slug)
-                .send_if_modified(|v| {
-                    let changed = *v != state.version;
-                    *v = state.version;
-                    changed
-                });
-        }
-        next
+        self.version_sender(&selected.record.competition.slug)
+            .send_if_modified(|v| {
+                let changed = *v != state.version;
+                *v = state.version;
+                changed
+            });
+        None
     }
 
     /// One live board from the replica, reusing the lines of units whose
@@ -322,45 +338,53 @@ impl Boards {
         previous: super::PreviousRanks,
     ) -> Option<BoardView> {
         let competition = &selected.record.competition;
+        let units = &selected.units;
         let replica = state.replica.get(&period)?;
-        let mut lines = Vec::new();
-        let mut on_board = 0;
-        for unit in selected.active_units().filter(|u| board.includes(&u.group)) {
-            on_board += 1;
+        let order = state
+            .order
+            .entry((board.clone(), period))
+            .or_insert_with(|| {
+                (0..units.len())
+                    .filter(|&i| units[i].active && board.includes(&units[i].group))
+                    .collect()
+            });
+        let cache = state.lines.entry(period).or_default();
+        if cache.len() != units.len() {
+            *cache = std::iter::repeat_with(|| None).take(units.len()).collect();
+        }
+        let mut lines = Vec::with_capacity(order.len());
+        for &i in order.iter() {
+            let unit = &units[i];
             let entry = replica.get(&unit.code);
             let stamp = entry.map_or(-1, |e| e.stamp);
-            let cached = state
-                .lines
-                .get(&(period, unit.code.clone()))
-                .filter(|c| c.stamp == stamp);
-            let (key, data) = match cached {
-                Some(c) => (c.key.clone(), c.data.clone()),
-                None => {
+            let data = match &cache[i] {
+                Some(c) if c.stamp == stamp => c.data.clone(),
+                _ => {
                     let (key, line) = match leaderboard::line(competition, unit, entry) {
                         Line::Ranked { key, entry } => (Some(key), LineEntry::Ranked(entry)),
                         Line::Unranked(u) => (None, LineEntry::Unranked(u)),
                     };
                     let counters = entry.map(|e| e.totals.counters.clone());
-                    let data = Arc::new(LineData::new(line, counters));
-                    state.lines.insert(
-                        (period, unit.code.clone()),
-                        CachedLine {
-                            stamp,
-                            key: key.clone(),
-                            data: data.clone(),
-                        },
-                    );
-                    (key, data)
+                    let data = Arc::new(LineData::new(line, key, counters));
+                    cache[i] = Some(CachedLine {
+                        stamp,
+                        data: data.clone(),
+                    });
+                    data
                 }
             };
-            lines.push((key, data));
+            lines.push((i, data));
         }
+        // In the last build's order, where few lines moved: one pass.
+        lines.sort_by(|a, b| a.1.board_order(&b.1));
+        *order = lines.iter().map(|(i, _)| *i).collect();
+        let lines: Vec<Arc<LineData>> = lines.into_iter().map(|(_, data)| data).collect();
         let heading = heading(selected, board, period, state.version, self.now());
         Some(BoardView::from_lines(
             &heading,
             lines,
             previous.as_deref(),
-            on_board,
+            order.len(),
         ))
     }
 }

@@ -29,6 +29,9 @@ use crate::scoring::{self, SortKey, UnrankedReason};
 #[derive(Debug)]
 pub struct LineData {
     pub line: LineEntry,
+    /// Where a ranked line stands (`None` for unranked lines and for lines
+    /// of boards already made, which come ordered).
+    pub key: Option<SortKey>,
     /// Counter totals of the period, when the unit reported (board totals).
     pub counters: Option<Vec<u64>>,
     /// Ranked: the entry's JSON after `{"rank":…,"rank_change":…,`.
@@ -66,7 +69,7 @@ struct RankedTail<'a> {
 }
 
 impl LineData {
-    pub fn new(line: LineEntry, counters: Option<Vec<u64>>) -> LineData {
+    pub fn new(line: LineEntry, key: Option<SortKey>, counters: Option<Vec<u64>>) -> LineData {
         let json = match &line {
             LineEntry::Ranked(e) => {
                 let tail = RankedTail {
@@ -88,6 +91,7 @@ impl LineData {
         let folded = format!("{} {}", fold(&unit.name), fold(&unit.code));
         LineData {
             line,
+            key,
             counters,
             json,
             folded,
@@ -96,6 +100,25 @@ impl LineData {
 
     pub fn code(&self) -> &str {
         &self.line.unit().code
+    }
+
+    /// Where a ranked line stands; `None` for an unranked line.
+    fn standing(&self) -> Option<&SortKey> {
+        match (&self.key, &self.line) {
+            (Some(key), LineEntry::Ranked(_)) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The order of lines on a board: ranked lines best first (ties by
+    /// code), then unranked lines by code.
+    pub fn board_order(&self, other: &LineData) -> std::cmp::Ordering {
+        match (self.standing(), other.standing()) {
+            (Some(a), Some(b)) => scoring::board_order((a, self.code()), (b, other.code())),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => self.code().cmp(other.code()),
+        }
     }
 
     pub fn reason(&self) -> Option<UnrankedReason> {
@@ -213,8 +236,10 @@ pub struct BoardView {
     pub totals: BoardTotals,
     rows: Vec<Row>,
     unranked: Vec<Arc<LineData>>,
-    /// Code → place in the ranked lines followed by the unranked ones.
-    places: HashMap<String, usize>,
+    /// Code → place in the ranked lines followed by the unranked ones,
+    /// made when first asked for: a board rebuilt ten times a second under
+    /// a stream of reports is mostly never searched by unit.
+    places: OnceLock<HashMap<String, usize>>,
     /// `{…,"criteria":[…],"entries":[`
     head: Vec<u8>,
     /// `"totals":{…},"total_entries":N,"total_unranked":M}`
@@ -251,11 +276,12 @@ pub struct Body {
 static BUILDS: AtomicU64 = AtomicU64::new(0);
 
 impl BoardView {
-    /// A board from its lines: ranked ones with their keys in any order,
-    /// unranked ones in any order. Orders and ranks them, sums the totals.
+    /// A board from its lines in any order. Orders and ranks them, sums the
+    /// totals. Lines given in board order (the last build's, see
+    /// [`LineData::board_order`]) are ordered in one pass.
     pub fn from_lines(
         heading: &Heading,
-        lines: Vec<(Option<SortKey>, Arc<LineData>)>,
+        lines: Vec<Arc<LineData>>,
         previous_ranks: Option<&HashMap<String, u32>>,
         units_on_board: usize,
     ) -> BoardView {
@@ -264,19 +290,19 @@ impl BoardView {
         let mut reported = 0;
         let mut ranked = Vec::new();
         let mut unranked = Vec::new();
-        for (key, data) in lines {
+        for data in &lines {
             if let Some(c) = &data.counters {
                 sums.add_counters(c);
                 reported += 1;
             }
-            match key {
-                Some(key) if matches!(data.line, LineEntry::Ranked(_)) => ranked.push((key, data)),
-                _ => unranked.push(data),
+            match data.standing() {
+                Some(key) => ranked.push((key, data)),
+                None => unranked.push(data.clone()),
             }
         }
-        ranked.sort_by(|a, b| scoring::board_order((&a.0, a.1.code()), (&b.0, b.1.code())));
+        ranked.sort_by(|a, b| scoring::board_order((a.0, a.1.code()), (b.0, b.1.code())));
         unranked.sort_by(|a, b| a.code().cmp(b.code()));
-        let ranks = scoring::shared_ranks(ranked.iter().map(|(k, _)| k));
+        let ranks = scoring::shared_ranks(ranked.iter().map(|(k, _)| *k));
         let rows = ranked
             .into_iter()
             .zip(ranks)
@@ -285,7 +311,7 @@ impl BoardView {
                 rank_change: previous_ranks
                     .and_then(|p| p.get(data.code()))
                     .map(|&before| i64::from(before) - i64::from(rank)),
-                data,
+                data: data.clone(),
             })
             .collect();
         let totals = crate::leaderboard::totals(competition, &sums, units_on_board, reported);
@@ -300,13 +326,13 @@ impl BoardView {
             .map(|e| Row {
                 rank: e.rank,
                 rank_change: e.rank_change,
-                data: Arc::new(LineData::new(LineEntry::Ranked(e.clone()), None)),
+                data: Arc::new(LineData::new(LineEntry::Ranked(e.clone()), None, None)),
             })
             .collect();
         let unranked = board
             .unranked
             .iter()
-            .map(|u| Arc::new(LineData::new(LineEntry::Unranked(u.clone()), None)))
+            .map(|u| Arc::new(LineData::new(LineEntry::Unranked(u.clone()), None, None)))
             .collect();
         let mut view = BoardView {
             competition: board.competition.clone(),
@@ -320,7 +346,7 @@ impl BoardView {
             totals: board.totals.clone(),
             rows,
             unranked,
-            places: HashMap::new(),
+            places: OnceLock::new(),
             head: Vec::new(),
             tail: Vec::new(),
             tag: String::new(),
@@ -349,7 +375,7 @@ impl BoardView {
             totals,
             rows,
             unranked,
-            places: HashMap::new(),
+            places: OnceLock::new(),
             head: Vec::new(),
             tail: Vec::new(),
             tag: String::new(),
@@ -360,16 +386,8 @@ impl BoardView {
         view
     }
 
-    /// Indexes the lines and encodes the head, the tail and the prepared windows.
+    /// Encodes the head, the tail and the prepared windows.
     fn prepare(&mut self) {
-        self.places = self
-            .rows
-            .iter()
-            .map(|r| r.data.code().to_string())
-            .chain(self.unranked.iter().map(|u| u.code().to_string()))
-            .enumerate()
-            .map(|(i, code)| (code, i))
-            .collect();
         let head = Head {
             competition: &self.competition,
             board: &self.board,
@@ -434,7 +452,18 @@ impl BoardView {
 
     /// The place of a unit among the ranked lines followed by the unranked.
     pub fn place(&self, code: &str) -> Option<usize> {
-        self.places.get(code).copied()
+        self.places
+            .get_or_init(|| {
+                self.rows
+                    .iter()
+                    .map(|r| r.data.code().to_string())
+                    .chain(self.unranked.iter().map(|u| u.code().to_string()))
+                    .enumerate()
+                    .map(|(i, code)| (code, i))
+                    .collect()
+            })
+            .get(code)
+            .copied()
     }
 
     /// A unit's ranked row, if it is ranked on this board.

@@ -47,7 +47,9 @@ use crate::redis_connection::{self, Connection};
 /// Writes one entry unless a newer one is stored; moves its member in the
 /// boards. KEYS: entries hash, `all` board, then each group's board.
 /// ARGV: code, stamp, stored JSON, member ("" if unranked), zscore, group,
-/// then the group codes in KEYS order.
+/// then the group codes in KEYS order. The old member leaves `all` and the
+/// board of the group it was stored with (every group's, if that is not
+/// known), not the boards it was never on.
 const PUT_ENTRY: &str = r"
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then
@@ -55,7 +57,11 @@ if old then
   if tonumber(o.stamp) > tonumber(ARGV[2]) then return 0 end
   if old == ARGV[3] then return 0 end
   if o.member ~= '' then
-    for i = 2, #KEYS do redis.call('ZREM', KEYS[i], o.member) end
+    local group = type(o.entry) == 'table' and o.entry.group or nil
+    redis.call('ZREM', KEYS[2], o.member)
+    for i = 7, #ARGV do
+      if group == nil or ARGV[i] == group then redis.call('ZREM', KEYS[i - 4], o.member) end
+    end
   end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
