@@ -776,9 +776,17 @@ async fn a_unit_moved_to_another_group_leaves_the_old_groups_board() {
     for backend in backends() {
         let app = spawn_app(backend).await;
         let (status, _) = app
-            .post_report("STC", &report("2025-10-06", counters(2, 1, 0, 0, 1, 1)))
+            .post_report("STC", &report("2025-10-06", counters(2, 2, 0, 0, 1, 1)))
             .await;
         assert_eq!(status, 201);
+        // The answer's rank in the group comes from the ranking's own board
+        // of the group: STC, ahead, is counted there.
+        let (status, snv) = app
+            .post_report("SNV", &report("2025-10-06", counters(2, 1, 0, 0, 1, 1)))
+            .await;
+        assert_eq!(status, 201);
+        assert_eq!(snv["standing"]["board"], "so-nganh", "{snv}");
+        assert_eq!(snv["standing"]["rank"], 2, "{backend:?}: {snv}");
         assert!(listed(&app.board("so-nganh", None).await, "STC"));
         assert!(listed(&app.board("so-nganh", Some(day)).await, "STC"));
 
@@ -799,9 +807,16 @@ async fn a_unit_moved_to_another_group_leaves_the_old_groups_board() {
         // A correction of the same day rewrites the unit's entries with
         // its new group.
         let (status, _) = app
-            .post_report("STC", &report("2025-10-06", counters(2, 2, 0, 0, 1, 1)))
+            .post_report("STC", &report("2025-10-06", counters(4, 4, 0, 0, 1, 1)))
             .await;
         assert_eq!(status, 200);
+        // STC left the group's board in the ranking too: SNV leads it now.
+        let (status, snv) = app
+            .post_report("SNV", &report("2025-10-06", counters(4, 1, 0, 0, 1, 1)))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(snv["standing"]["board"], "so-nganh", "{snv}");
+        assert_eq!(snv["standing"]["rank"], 1, "{backend:?}: {snv}");
         for period in [None, Some(day)] {
             let old = app.board("so-nganh", period).await;
             let new = app.board("xa-phuong", period).await;

@@ -375,7 +375,8 @@ impl Boards {
             };
             lines.push((i, data));
         }
-        // In the last build's order, where few lines moved: one pass.
+        // Ordered from the last build's order, where few lines moved: one
+        // pass.
         lines.sort_by(|a, b| a.1.board_order(&b.1));
         *order = lines.iter().map(|(i, _)| *i).collect();
         let lines: Vec<Arc<LineData>> = lines.into_iter().map(|(_, data)| data).collect();

@@ -276,9 +276,8 @@ pub struct Body {
 static BUILDS: AtomicU64 = AtomicU64::new(0);
 
 impl BoardView {
-    /// A board from its lines in any order. Orders and ranks them, sums the
-    /// totals. Lines given in board order (the last build's, see
-    /// [`LineData::board_order`]) are ordered in one pass.
+    /// A board from its lines in board order (see [`LineData::board_order`]):
+    /// ranks them and sums the totals.
     pub fn from_lines(
         heading: &Heading,
         lines: Vec<Arc<LineData>>,
@@ -287,6 +286,7 @@ impl BoardView {
     ) -> BoardView {
         let competition = heading.competition;
         let mut sums = scoring::Totals::empty(competition.counters.len());
+        debug_assert!(lines.is_sorted_by(|a, b| a.board_order(b).is_le()));
         let mut reported = 0;
         let mut ranked = Vec::new();
         let mut unranked = Vec::new();
@@ -300,8 +300,6 @@ impl BoardView {
                 None => unranked.push(data.clone()),
             }
         }
-        ranked.sort_by(|a, b| scoring::board_order((a.0, a.1.code()), (b.0, b.1.code())));
-        unranked.sort_by(|a, b| a.code().cmp(b.code()));
         let ranks = scoring::shared_ranks(ranked.iter().map(|(k, _)| *k));
         let rows = ranked
             .into_iter()
